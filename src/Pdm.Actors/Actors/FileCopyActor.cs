@@ -1,0 +1,148 @@
+using Pdm.Engine;
+using Pdm.Ledger;
+using Pdm.Native;
+
+namespace Pdm.Actors;
+
+/// <summary>
+/// Carries out copy and link batches. It acts on what the scan decided (compare, then act, and the
+/// act is idempotent), so a batch re-run after a crash counts exactly what an uninterrupted run counts.
+/// Results are returned, not committed: the node commits them with the item's completion.
+/// </summary>
+public sealed class FileCopyActor(FileCopier copier)
+{
+    public ItemOutcome CopyBatch(PassContext ctx, WorkItem item, CancellationToken cancel)
+    {
+        var outcome = new ItemOutcome();
+        var entries = BatchCodec.DecodeCopies(item.Payload ?? throw new InvalidDataException("copy item without payload"));
+        if (!OpenPair(ctx, item, outcome, entries.Select(e => e.Name), out int src, out int dst)) return outcome;
+        var warnings = new List<PosixException>();
+        try
+        {
+            for (int i = 0; i < entries.Count; i++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var entry = entries[i];
+                warnings.Clear();
+                try
+                {
+                    if (entry.Action == EntryAction.FixMetadata)
+                    {
+                        copier.FixMetadata(src, dst, entry.Name, warnings);
+                        outcome.Add(new PassCounters { MetadataFixed = 1 });
+                    }
+                    else
+                    {
+                        long bytes = copier.CopyEntry(src, dst, entry.Name, FileCopier.TemporaryName(item.Id, i),
+                            entry.Action == EntryAction.CopyReplacingDirectory, warnings);
+                        outcome.Add(new PassCounters { FilesCopied = 1, BytesCopied = bytes });
+                    }
+                }
+                catch (PosixException e) { outcome.Fail(ByteNames.Join(item.Dir, entry.Name), e.Operation, e.Errno, e.Reason); }
+                catch (FileChangedException e) { outcome.Fail(ByteNames.Join(item.Dir, entry.Name), "copy", 0, e.Message); }
+                foreach (var w in warnings)
+                    outcome.Fail(ByteNames.Join(item.Dir, entry.Name), w.Operation, w.Errno, w.Reason);
+            }
+            return outcome;
+        }
+        finally
+        {
+            Sys.Close(src);
+            Sys.Close(dst);
+        }
+    }
+
+    /// <summary>
+    /// Makes each entry a hardlink of its leader's copy. Runs after every scan and copy of the pass,
+    /// so the leader's copy is final: when it is missing or does not match (the leader failed or
+    /// changed), the entry is copied on its own instead, and a later pass links it.
+    /// </summary>
+    public ItemOutcome LinkBatch(PassContext ctx, WorkItem item, CancellationToken cancel)
+    {
+        var outcome = new ItemOutcome();
+        var entries = BatchCodec.DecodeLinks(item.Payload ?? throw new InvalidDataException("link item without payload"));
+        if (!OpenPair(ctx, item, outcome, entries.Select(e => e.Name), out int src, out int dst)) return outcome;
+        var warnings = new List<PosixException>();
+        try
+        {
+            for (int i = 0; i < entries.Count; i++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var entry = entries[i];
+                var path = ByteNames.Join(item.Dir, entry.Name);
+                warnings.Clear();
+                try
+                {
+                    outcome.Add(LinkOne(ctx, src, dst, entry, FileCopier.TemporaryName(item.Id, i), warnings));
+                }
+                catch (PosixException e) { outcome.Fail(path, e.Operation, e.Errno, e.Reason); }
+                catch (FileChangedException e) { outcome.Fail(path, "copy", 0, e.Message); }
+                foreach (var w in warnings) outcome.Fail(path, w.Operation, w.Errno, w.Reason);
+            }
+            return outcome;
+        }
+        finally
+        {
+            Sys.Close(src);
+            Sys.Close(dst);
+        }
+    }
+
+    private PassCounters LinkOne(PassContext ctx, int src, int dst, LinkEntry entry, byte[] temp, List<PosixException> warnings)
+    {
+        var s = Sys.Stat(src, entry.Name);
+        var (leaderDir, leaderName) = ByteNames.Split(entry.LeaderPath);
+        int leaderFd = -1;
+        try
+        {
+            try { leaderFd = Sys.OpenDirectoryBeneath(ctx.TargetRoot, leaderDir); }
+            catch (PosixException) { leaderFd = -1; }
+            bool leaderReady = leaderFd >= 0 && s.Kind == EntryKind.File
+                && Sys.TryStat(leaderFd, leaderName, out var lt) == 0 && lt.Kind == EntryKind.File
+                && lt.Size == s.Size && lt.Mtime == s.Mtime;
+            if (!leaderReady)
+            {
+                long bytes = copier.CopyEntry(src, dst, entry.Name, temp, IsDirectory(dst, entry.Name), warnings);
+                return new PassCounters { FilesCopied = 1, BytesCopied = bytes };
+            }
+            var leader = Sys.Stat(leaderFd, leaderName);
+            if (Sys.TryStat(dst, entry.Name, out var current) == 0 && current.Dev == leader.Dev && current.Ino == leader.Ino)
+                return new PassCounters { SkippedEqual = 1 };
+            int e = Sys.TryUnlinkAt(dst, temp, directory: false);
+            if (e != 0 && e != Errno.ENOENT) throw new PosixException("unlink temporary", e);
+            e = Sys.TryLinkAt(leaderFd, leaderName, dst, temp);
+            if (e != 0) throw new PosixException("link", e);
+            if (IsDirectory(dst, entry.Name)) TreeRemover.Remove(dst, entry.Name);
+            Sys.RenameAt(dst, temp, entry.Name);
+            return new PassCounters { HardLinks = 1 };
+        }
+        finally
+        {
+            Sys.Close(leaderFd);
+        }
+    }
+
+    private static bool IsDirectory(int dirFd, ReadOnlySpan<byte> name) =>
+        Sys.TryStat(dirFd, name, out var st) == 0 && st.Kind == EntryKind.Directory;
+
+    /// <summary>Opens the batch's directory on both sides; if that fails, every entry of the batch is a failure.</summary>
+    private static bool OpenPair(PassContext ctx, WorkItem item, ItemOutcome outcome, IEnumerable<byte[]> names, out int src, out int dst)
+    {
+        src = dst = -1;
+        string op = "open source directory";
+        try
+        {
+            src = Sys.OpenDirectoryBeneath(ctx.SourceRoot, item.Dir);
+            op = "open target directory";
+            dst = Sys.OpenDirectoryBeneath(ctx.TargetRoot, item.Dir);
+            return true;
+        }
+        catch (PosixException e)
+        {
+            Sys.Close(src);
+            src = -1;
+            foreach (var name in names) outcome.Fail(ByteNames.Join(item.Dir, name), op, e.Errno, e.Reason);
+            return false;
+        }
+    }
+}

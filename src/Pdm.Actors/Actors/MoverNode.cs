@@ -1,0 +1,174 @@
+using System.Threading.Channels;
+using Pdm.Engine;
+using Pdm.Ledger;
+
+namespace Pdm.Actors;
+
+public sealed record NodeOptions(int Threads, TimeSpan Lease, WorkLimits Limits)
+{
+    /// <summary>More threads than cores: most of the work waits on metadata round trips, not CPU.</summary>
+    public static int DefaultThreads => Math.Clamp(Environment.ProcessorCount * 2, 4, 32);
+
+    public static NodeOptions Default => new(DefaultThreads, TimeSpan.FromSeconds(60), WorkLimits.Default);
+}
+
+/// <summary>
+/// One mover node: claims leased work from the ledger and hands it to its dedicated I/O threads
+/// (<see cref="IoDispatcher"/>), which run the <see cref="DirectoryActor"/>, <see cref="FileCopyActor"/>
+/// and <see cref="DirectoryFinalizer"/> and commit each result with the item's completion. It renews
+/// its leases by heartbeat and gives back what it holds when stopped.
+/// </summary>
+public sealed class MoverNode
+{
+    private const int MaxAttempts = 5;
+    private readonly ILedger _ledger;
+    private readonly NodeOptions _options;
+    private readonly DirectoryActor _scanner;
+    private readonly FileCopyActor _copier;
+    private readonly DirectoryFinalizer _finalizer;
+    private readonly Dictionary<long, PassContext> _passes = [];
+    private readonly Lock _passesGate = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private int _inFlight;
+
+    public string Id { get; } = $"{ProcessIdentity.Host}:{ProcessIdentity.Pid}:{Guid.NewGuid().ToString("N")[..6]}";
+
+    public MoverNode(ILedger ledger, NodeOptions options)
+    {
+        _ledger = ledger;
+        _options = options;
+        var fileCopier = new FileCopier();
+        _scanner = new DirectoryActor(ledger, options.Limits);
+        _copier = new FileCopyActor(fileCopier);
+        _finalizer = new DirectoryFinalizer(ledger, fileCopier);
+    }
+
+    /// <summary>Raised (from I/O threads) when an item failed for a reason that is not a file's: a bug or a lost lease.</summary>
+    public event Action<string>? Problem;
+
+    /// <summary>
+    /// Works until <paramref name="stop"/> is cancelled or, with <paramref name="onlyPass"/>, until that
+    /// pass has finished. On stop, in-flight items end at their next safe point and are given back.
+    /// </summary>
+    public void Run(CancellationToken stop, long? onlyPass = null)
+    {
+        _ledger.ReleaseDeadLocalNodes(ProcessIdentity.Host, ProcessIdentity.IsAlive);
+        var now = DateTimeOffset.UtcNow;
+        _ledger.RegisterNode(new NodeInfo(Id, ProcessIdentity.Host, ProcessIdentity.Pid, ProcessIdentity.StartTime,
+            typeof(MoverNode).Assembly.GetName().Version?.ToString() ?? "0", now, now, "running"));
+        var mailbox = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_options.Threads * 2) { SingleWriter = true });
+        using var dispatcher = new IoDispatcher(_options.Threads, mailbox.Reader, item => Handle(item, stop));
+        try
+        {
+            Feed(mailbox.Writer, stop, onlyPass);
+        }
+        finally
+        {
+            mailbox.Writer.TryComplete();
+            dispatcher.Join();
+            // Whatever was claimed but never started goes back.
+            var unstarted = new List<long>();
+            while (mailbox.Reader.TryRead(out var item)) unstarted.Add(item.Id);
+            if (unstarted.Count > 0) _ledger.Release(Id, unstarted);
+            _ledger.DeregisterNode(Id);
+            lock (_passesGate)
+            {
+                foreach (var ctx in _passes.Values) ctx.Dispose();
+                _passes.Clear();
+            }
+        }
+    }
+
+    private void Feed(ChannelWriter<WorkItem> mailbox, CancellationToken stop, long? onlyPass)
+    {
+        int capacity = _options.Threads * 2;
+        var renewEvery = TimeSpan.FromTicks(_options.Lease.Ticks / 6);
+        var lastRenew = DateTime.UtcNow;
+        var lastReclaim = DateTime.MinValue;
+        int idleDelayMs = 1;
+        while (!stop.IsCancellationRequested)
+        {
+            var utcNow = DateTime.UtcNow;
+            if (utcNow - lastRenew >= renewEvery)
+            {
+                _ledger.RenewLeases(Id, _options.Lease);
+                _ledger.HeartbeatNode(Id, "running");
+                lastRenew = utcNow;
+            }
+            if (utcNow - lastReclaim >= TimeSpan.FromSeconds(5))
+            {
+                _ledger.ReclaimExpired(MaxAttempts);
+                lastReclaim = utcNow;
+            }
+            int room = capacity - Volatile.Read(ref _inFlight);
+            var claimed = room > 0 ? _ledger.Claim(Id, room, _options.Lease, onlyPass) : [];
+            foreach (var item in claimed)
+            {
+                Interlocked.Increment(ref _inFlight);
+                if (!mailbox.TryWrite(item)) throw new InvalidOperationException("mailbox overflow");
+            }
+            if (claimed.Count > 0)
+            {
+                idleDelayMs = 1;
+                continue;
+            }
+            if (onlyPass is { } passId && Volatile.Read(ref _inFlight) == 0 && _ledger.GetPass(passId)?.Status is not PassStatus.Running)
+                return;
+            // Nothing to claim: wait for one of our items to finish (it may have spawned work), or poll.
+            _wake.Wait(TimeSpan.FromMilliseconds(idleDelayMs), stop);
+            idleDelayMs = Math.Min(idleDelayMs * 2, 200);
+        }
+    }
+
+    private void Handle(WorkItem item, CancellationToken stop)
+    {
+        try
+        {
+            var ctx = ContextFor(item.PassId);
+            ItemOutcome outcome = item.Kind switch
+            {
+                WorkKind.Scan => _scanner.Scan(ctx, item, partial => _ledger.Checkpoint(Id, item, partial, _options.Lease), stop),
+                WorkKind.Copy => _copier.CopyBatch(ctx, item, stop),
+                WorkKind.Link => _copier.LinkBatch(ctx, item, stop),
+                WorkKind.Finalize => _finalizer.Finalize(ctx, item),
+                _ => throw new InvalidDataException($"unknown work kind {item.Kind}"),
+            };
+            _ledger.Complete(Id, item, outcome);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            _ledger.Release(Id, [item.Id]);
+        }
+        catch (LeaseLostException e)
+        {
+            Problem?.Invoke(e.Message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Not a file's failure but ours (a bug, a corrupt payload): record it against the item so the
+            // pass can finish and the admin sees it, rather than retrying it forever.
+            Problem?.Invoke($"work item {item.Id} ({item.Kind} {Native.ByteNames.Escape(item.Dir)}): {e}");
+            var outcome = new ItemOutcome();
+            outcome.Fail(item.Dir, $"{item.Kind.ToString().ToLowerInvariant()} (internal error)", 0, e.Message);
+            try { _ledger.Complete(Id, item, outcome); }
+            catch (Exception again) { Problem?.Invoke($"could not record the failure of item {item.Id}: {again.Message}"); }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+            _wake.Release();
+        }
+    }
+
+    private PassContext ContextFor(long passId)
+    {
+        lock (_passesGate)
+        {
+            if (_passes.TryGetValue(passId, out var ctx)) return ctx;
+            var pass = _ledger.GetPass(passId) ?? throw new InvalidDataException($"work item of unknown pass {passId}");
+            ctx = PassContext.Open(pass);
+            _passes[passId] = ctx;
+            return ctx;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Pdm.Native;
+
+namespace Pdm.Engine;
+
+/// <summary>What a copy pass must do about one source entry, given the target's entry.</summary>
+public enum Verdict
+{
+    /// <summary>Same type, size, mtime (and link target or device): nothing to do.</summary>
+    Equal,
+    /// <summary>Same content, but mode or owner differ: fix them in place, copy no data.</summary>
+    MetadataDiffers,
+    /// <summary>The target has no entry of this name.</summary>
+    Missing,
+    /// <summary>Different content or type (and the target is not a directory): copy over it.</summary>
+    Differs,
+    /// <summary>The source entry is not a directory but the target's is: remove that tree, then copy.</summary>
+    ReplaceDirectory,
+}
+
+/// <summary>
+/// The copy pass's equality, in one place (GUIDE §2): a target entry matches when type, size and
+/// mtime to the nanosecond agree, for symlinks the link target too, for devices the device number.
+/// Mode and owner (owner only when running as root, who can set it) are metadata: fixed in place.
+/// Directories always "match"; their own metadata is applied when they are finalized.
+/// </summary>
+public static class Equality
+{
+    /// <param name="linkTargetsEqual">for two symlinks: whether readlink gives the same bytes (the caller reads them).</param>
+    public static Verdict Compare(in FileStat source, in FileStat? target, bool compareOwner, bool linkTargetsEqual = true)
+    {
+        if (target is not { } t) return Verdict.Missing;
+        if (source.Kind == EntryKind.Directory)
+            return t.Kind == EntryKind.Directory ? Verdict.Equal : Verdict.Differs;
+        if (t.Kind == EntryKind.Directory) return Verdict.ReplaceDirectory;
+        if (t.Kind != source.Kind) return Verdict.Differs;
+        bool sameContent = source.Kind switch
+        {
+            EntryKind.File => source.Size == t.Size && source.Mtime == t.Mtime,
+            EntryKind.Symlink => source.Size == t.Size && linkTargetsEqual,
+            EntryKind.CharDevice or EntryKind.BlockDevice => source.RdevMajor == t.RdevMajor && source.RdevMinor == t.RdevMinor,
+            _ => true,
+        };
+        if (!sameContent) return Verdict.Differs;
+        bool sameOwner = !compareOwner || (source.Uid == t.Uid && source.Gid == t.Gid);
+        bool sameMode = source.Kind == EntryKind.Symlink || source.Mode == t.Mode;
+        if (sameOwner && sameMode) return Verdict.Equal;
+        // Only a regular file has data worth sparing; anything else is cheaper to make anew.
+        return source.Kind == EntryKind.File ? Verdict.MetadataDiffers : Verdict.Differs;
+    }
+}

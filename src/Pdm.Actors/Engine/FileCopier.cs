@@ -1,0 +1,209 @@
+using Pdm.Native;
+
+namespace Pdm.Engine;
+
+/// <summary>A source file changed (size, mtime or ctime) while it was copied, every time we tried.</summary>
+public sealed class FileChangedException(int attempts)
+    : Exception($"changed during copy ({attempts} attempts)");
+
+/// <summary>
+/// The single-entry actions of a copy pass, through directory descriptors: copy an entry to a
+/// temporary name and rename it into place, fix metadata in place, apply a directory's metadata.
+/// Errors that spoil the entry throw; lesser ones (an xattr the target cannot take) are added to
+/// <c>warnings</c> and the entry is still copied.
+/// </summary>
+public sealed class FileCopier
+{
+    public const int ChangeRetries = 3;
+    private const long ChunkBytes = 1L << 30;
+
+    private static readonly int SourceOpenFlags = Flags.O_RDONLY | Flags.O_NONBLOCK | (Sys.IsRoot ? Flags.O_NOATIME : 0);
+
+    /// <summary>Copies one non-directory entry; returns the bytes of data it holds (a regular file's size).</summary>
+    public long CopyEntry(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, bool replaceDirectory, List<PosixException> warnings)
+    {
+        RemoveTemporary(targetDir, temp);
+        var st = Sys.Stat(sourceDir, name);
+        long bytes = 0;
+        switch (st.Kind)
+        {
+            case EntryKind.File:
+                bytes = CopyRegular(sourceDir, targetDir, name, temp, warnings);
+                break;
+            case EntryKind.Symlink:
+                var link = Sys.ReadLinkAt(sourceDir, name);
+                Sys.SymlinkAt(link, targetDir, temp);
+                if (Sys.IsRoot) Sys.ChownAt(targetDir, temp, st.Uid, st.Gid);
+                Sys.SetTimesAt(targetDir, temp, st.Atime, st.Mtime);
+                break;
+            case EntryKind.Fifo or EntryKind.CharDevice or EntryKind.BlockDevice or EntryKind.Socket:
+                Sys.MknodAt(targetDir, temp, st.Kind, 0, st.RdevMajor, st.RdevMinor);
+                if (Sys.IsRoot) Sys.ChownAt(targetDir, temp, st.Uid, st.Gid);
+                Sys.ChmodAt(targetDir, temp, st.Mode); // after chown, which clears setuid
+                Sys.SetTimesAt(targetDir, temp, st.Atime, st.Mtime);
+                break;
+            default:
+                // It became a directory since the scan: the next pass will see it as one.
+                throw new PosixException("copy (entry changed type)", Errno.EISDIR);
+        }
+        try
+        {
+            if (replaceDirectory) TreeRemover.Remove(targetDir, name);
+            Sys.RenameAt(targetDir, temp, name);
+        }
+        catch
+        {
+            RemoveTemporary(targetDir, temp);
+            throw;
+        }
+        return bytes;
+    }
+
+    private static long CopyRegular(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, List<PosixException> warnings)
+    {
+        int src = Sys.OpenAt(sourceDir, name, SourceOpenFlags);
+        try
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                var before = Sys.Fstat(src);
+                if (before.Kind != EntryKind.File) throw new PosixException("copy (entry changed type)", Errno.EINVAL);
+                int dst = Sys.OpenAt(targetDir, temp, Flags.O_WRONLY | Flags.O_CREAT | Flags.O_EXCL, 0x180);
+                bool keep = false;
+                try
+                {
+                    CopyData(src, dst, before);
+                    try { Xattrs.Copy(src, dst, removeExtra: false); }
+                    catch (PosixException e) { warnings.Add(e); }
+                    if (Sys.IsRoot) Sys.Fchown(dst, before.Uid, before.Gid);
+                    Sys.Fchmod(dst, before.Mode);
+                    Sys.Futimens(dst, before.Atime, before.Mtime);
+                    var after = Sys.Fstat(src);
+                    if (after.Size == before.Size && after.Mtime == before.Mtime && after.Ctime == before.Ctime)
+                    {
+                        keep = true;
+                        return before.Size;
+                    }
+                }
+                finally
+                {
+                    Sys.Close(dst);
+                    if (!keep) RemoveTemporary(targetDir, temp);
+                }
+                if (attempt >= ChangeRetries) throw new FileChangedException(attempt);
+            }
+        }
+        finally
+        {
+            Sys.Close(src);
+        }
+    }
+
+    /// <summary>Copies a file's data in the kernel (copy_file_range), only its data extents when it is sparse.</summary>
+    private static void CopyData(int src, int dst, in FileStat st)
+    {
+        if (st.Size == 0) return;
+        if (!st.IsSparse)
+        {
+            CopyRange(src, dst, 0, st.Size);
+            return;
+        }
+        long offset = 0;
+        while (offset < st.Size)
+        {
+            long data = Sys.Lseek(src, offset, Flags.SEEK_DATA);
+            if (data < 0) break; // -ENXIO: only a hole remains
+            long hole = Sys.Lseek(src, data, Flags.SEEK_HOLE);
+            if (hole < 0) throw new PosixException("lseek", (int)-hole);
+            hole = Math.Min(hole, st.Size);
+            if (hole > data) CopyRange(src, dst, data, hole - data);
+            offset = hole;
+        }
+        Sys.Ftruncate(dst, st.Size);
+    }
+
+    private static void CopyRange(int src, int dst, long offset, long length)
+    {
+        long inOff = offset, outOff = offset, end = offset + length;
+        while (inOff < end)
+        {
+            long n = Sys.CopyFileRange(src, ref inOff, dst, ref outOff, Math.Min(end - inOff, ChunkBytes));
+            if (n == 0) return; // the file shrank: the change check after the copy catches it
+            if (n > 0) continue;
+            int e = (int)-n;
+            if (e is Errno.EXDEV or Errno.EINVAL or Errno.ENOSYS or Errno.EOPNOTSUPP or Errno.EBADF)
+            {
+                CopyByReading(src, dst, inOff, end);
+                return;
+            }
+            throw new PosixException("copy_file_range", e);
+        }
+    }
+
+    /// <summary>The fallback where the kernel cannot copy between these two filesystems.</summary>
+    private static void CopyByReading(int src, int dst, long offset, long end)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            while (offset < end)
+            {
+                int n = Sys.Pread(src, buffer.AsSpan(0, (int)Math.Min(buffer.Length, end - offset)), offset);
+                if (n == 0) return;
+                Sys.PwriteAll(dst, buffer.AsSpan(0, n), offset);
+                offset += n;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Gives an equal regular file the source's mode, owner and xattrs without copying data.</summary>
+    public void FixMetadata(int sourceDir, int targetDir, ReadOnlySpan<byte> name, List<PosixException> warnings)
+    {
+        int src = Sys.OpenAt(sourceDir, name, SourceOpenFlags);
+        try
+        {
+            int dst = Sys.OpenAt(targetDir, name, Flags.O_RDONLY | Flags.O_NONBLOCK);
+            try
+            {
+                var st = Sys.Fstat(src);
+                ApplyMetadata(src, dst, st, setTimes: false, warnings);
+            }
+            finally
+            {
+                Sys.Close(dst);
+            }
+        }
+        finally
+        {
+            Sys.Close(src);
+        }
+    }
+
+    /// <summary>A directory's own metadata, applied once everything inside it is done.</summary>
+    public void ApplyDirectoryMetadata(int sourceDirFd, int targetDirFd, List<PosixException> warnings) =>
+        ApplyMetadata(sourceDirFd, targetDirFd, Sys.Fstat(sourceDirFd), setTimes: true, warnings);
+
+    private static void ApplyMetadata(int src, int dst, in FileStat st, bool setTimes, List<PosixException> warnings)
+    {
+        try { Xattrs.Copy(src, dst, removeExtra: true); }
+        catch (PosixException e) { warnings.Add(e); }
+        if (Sys.IsRoot) Sys.Fchown(dst, st.Uid, st.Gid);
+        Sys.Fchmod(dst, st.Mode);
+        if (setTimes) Sys.Futimens(dst, st.Atime, st.Mtime);
+    }
+
+    private static void RemoveTemporary(int targetDir, ReadOnlySpan<byte> temp)
+    {
+        int e = Sys.TryUnlinkAt(targetDir, temp, directory: false);
+        if (e != 0 && e != Errno.ENOENT) throw new PosixException("unlink temporary", e);
+    }
+
+    /// <summary>The temporary name of entry <paramref name="index"/> of work item <paramref name="itemId"/>: the same on every attempt.</summary>
+    public static byte[] TemporaryName(long itemId, int index) => System.Text.Encoding.ASCII.GetBytes($"{TemporaryPrefix}{itemId}.{index}");
+
+    public const string TemporaryPrefix = ".pdm-tmp.";
+}

@@ -1,0 +1,37 @@
+using Pdm.Native;
+
+namespace Pdm.Engine;
+
+/// <summary>Removes an entry of the target, a whole tree if it is a directory, through descriptors only.</summary>
+public static class TreeRemover
+{
+    /// <summary>Removes <paramref name="name"/> in <paramref name="dirFd"/>; throws on failure. A missing entry is fine.</summary>
+    public static void Remove(int dirFd, ReadOnlySpan<byte> name)
+    {
+        int e = Sys.TryStat(dirFd, name, out var st);
+        if (e == Errno.ENOENT) return;
+        if (e != 0) throw new PosixException("lstat", e);
+        if (st.Kind == EntryKind.Directory)
+        {
+            int fd = Sys.OpenAt(dirFd, name, Flags.O_RDONLY | Flags.O_DIRECTORY);
+            try
+            {
+                // A 0500 directory of an earlier copy still has to be emptied.
+                if (!Sys.IsRoot && (st.Mode & 0x1C0) != 0x1C0) Sys.Fchmod(fd, st.Mode | 0x1C0);
+                using var reader = new DirectoryReader(fd);
+                while (reader.Next(out var child, out _))
+                {
+                    Remove(fd, child);
+                    // Removing entries while reading: start over so no cookie goes stale.
+                    reader.Seek(0);
+                }
+            }
+            finally
+            {
+                Sys.Close(fd);
+            }
+        }
+        e = Sys.TryUnlinkAt(dirFd, name, st.Kind == EntryKind.Directory);
+        if (e != 0 && e != Errno.ENOENT) throw new PosixException("unlink", e);
+    }
+}

@@ -1,0 +1,51 @@
+using Pdm.Native;
+
+namespace Pdm.Engine;
+
+/// <summary>Extended attributes (POSIX ACLs among them: system.posix_acl_*) from one descriptor to another.</summary>
+public static class Xattrs
+{
+    /// <summary>
+    /// Gives <paramref name="targetFd"/> the source's attributes; with <paramref name="removeExtra"/>
+    /// it also drops attributes the source does not have. Throws on the first attribute it cannot set.
+    /// </summary>
+    public static void Copy(int sourceFd, int targetFd, bool removeExtra)
+    {
+        byte[] names = Sys.ListXattrs(sourceFd);
+        foreach (var range in Names(names))
+        {
+            var name = names.AsSpan(range);
+            var value = Sys.GetXattr(sourceFd, name);
+            if (value is null) continue; // removed meanwhile
+            if (removeExtra && Sys.GetXattr(targetFd, name) is { } current && current.AsSpan().SequenceEqual(value)) continue;
+            Sys.SetXattr(targetFd, name, value);
+        }
+        if (!removeExtra) return;
+        byte[] existing = Sys.ListXattrs(targetFd);
+        foreach (var range in Names(existing))
+        {
+            var name = existing.AsSpan(range);
+            if (!Contains(names, name)) Sys.RemoveXattr(targetFd, name);
+        }
+    }
+
+    private static List<Range> Names(byte[] list)
+    {
+        var result = new List<Range>();
+        int start = 0;
+        for (int i = 0; i < list.Length; i++)
+        {
+            if (list[i] != 0) continue;
+            if (i > start) result.Add(new Range(start, i));
+            start = i + 1;
+        }
+        return result;
+    }
+
+    private static bool Contains(byte[] list, ReadOnlySpan<byte> name)
+    {
+        foreach (var range in Names(list))
+            if (list.AsSpan(range).SequenceEqual(name)) return true;
+        return false;
+    }
+}

@@ -1,0 +1,69 @@
+namespace Pdm.Ledger;
+
+/// <summary>
+/// The durable work ledger every node shares: passes and their event logs, work items with leases,
+/// failures, hardlink leaders and nodes. Every method is one transaction. Methods that change a
+/// work item are guarded by its lease owner and throw <see cref="LeaseLostException"/> when the
+/// item was taken over, so a node that comes back from a stall cannot overwrite another's work.
+/// </summary>
+public interface ILedger : IDisposable
+{
+    /// <summary>Creates a pass with its root scan and root finalize items and its Created event.</summary>
+    long CreatePass(PassKind kind, byte[] source, byte[] target);
+
+    PassInfo? GetPass(long passId);
+
+    IReadOnlyList<PassInfo> ListPasses();
+
+    /// <summary>The newest pass of this kind, source and target that has not finished.</summary>
+    PassInfo? FindUnfinishedPass(PassKind kind, byte[] source, byte[] target);
+
+    /// <summary>Appends a lifecycle event (Started, Interrupted, ...) and moves the pass's state with it.</summary>
+    void AppendLifecycle(long passId, PassEventType type, string? detail = null);
+
+    /// <summary>Leases up to <paramref name="max"/> ready items of running passes (of one pass if given).</summary>
+    IReadOnlyList<WorkItem> Claim(string nodeId, int max, TimeSpan lease, long? passId = null);
+
+    /// <summary>Records a scan's progress so far and its new cursor; the item stays leased.</summary>
+    void Checkpoint(string nodeId, WorkItem item, ItemOutcome outcome, TimeSpan lease);
+
+    /// <summary>Finishes an item: its state, the items it spawns, its event and failures, its parent's readiness.</summary>
+    void Complete(string nodeId, WorkItem item, ItemOutcome outcome);
+
+    /// <summary>Gives back items this node will not finish (on a clean stop); they are ready again.</summary>
+    void Release(string nodeId, IEnumerable<long> itemIds);
+
+    /// <summary>Extends the leases of every item this node holds.</summary>
+    int RenewLeases(string nodeId, TimeSpan lease);
+
+    /// <summary>
+    /// Makes items whose lease expired claimable again; one that has already been tried
+    /// <paramref name="maxAttempts"/> times is failed and recorded instead, so a poisoned item cannot stall a pass.
+    /// </summary>
+    int ReclaimExpired(int maxAttempts);
+
+    /// <summary>Releases the items of nodes on this host whose process is gone (a crash, a SIGKILL).</summary>
+    int ReleaseDeadLocalNodes(string host, Func<int, long, bool> isAlive);
+
+    /// <summary>
+    /// Names the first path seen of a hardlinked source inode its leader, and returns the leader's path:
+    /// equal to <paramref name="path"/> when this entry is the leader.
+    /// </summary>
+    byte[] ClaimInode(long passId, ulong dev, ulong ino, byte[] path);
+
+    IReadOnlyList<PassEvent> EventsSince(long passId, long afterEventId, int limit);
+
+    PassState? LoadSnapshot(long passId);
+
+    void SaveSnapshot(PassState state);
+
+    IReadOnlyList<FailureRow> Failures(long passId, long afterId, int limit);
+
+    void RegisterNode(NodeInfo node);
+
+    void HeartbeatNode(string nodeId, string state);
+
+    void DeregisterNode(string nodeId);
+
+    IReadOnlyList<NodeInfo> ListNodes();
+}

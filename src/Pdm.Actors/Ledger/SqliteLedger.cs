@@ -1,0 +1,519 @@
+using Microsoft.Data.Sqlite;
+
+namespace Pdm.Ledger;
+
+/// <summary>
+/// The embedded ledger: one SQLite file in WAL mode. Within a process one connection serves all
+/// threads under a lock (SQLite has one writer anyway); several processes on one machine may share
+/// the file, and wait for each other's transactions through the busy timeout.
+/// </summary>
+public sealed class SqliteLedger : ILedger
+{
+    private readonly SqliteConnection _db;
+    private readonly Lock _gate = new();
+
+    public string Path { get; }
+
+    private SqliteLedger(string path, SqliteConnection db)
+    {
+        Path = path;
+        _db = db;
+    }
+
+    /// <summary>Opens (creating if needed) the ledger at <paramref name="path"/> and migrates it.</summary>
+    public static SqliteLedger Open(string path)
+    {
+        SqliteConnection? db = null;
+        try
+        {
+            db = new SqliteConnection(new SqliteConnectionStringBuilder
+            {
+                DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 60,
+            }.ToString());
+            db.Open();
+            Exec(db, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000;");
+            var ledger = new SqliteLedger(path, db);
+            ledger.Migrate();
+            return ledger;
+        }
+        catch (SqliteException e)
+        {
+            db?.Dispose();
+            throw new LedgerUnavailableException($"cannot open ledger {path}: {e.Message}", e);
+        }
+    }
+
+    public int SchemaVersion
+    {
+        get { lock (_gate) return Convert.ToInt32(Scalar(null, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")); }
+    }
+
+    private void Migrate()
+    {
+        lock (_gate)
+        {
+            Exec(_db, null, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+            foreach (var (version, sql) in SqliteSchema.Migrations)
+            {
+                using var tx = _db.BeginTransaction();
+                if (Convert.ToInt64(Scalar(tx, "SELECT COUNT(*) FROM schema_migrations WHERE version = $v", ("$v", version))) > 0)
+                    continue;
+                Exec(_db, tx, sql);
+                Exec(_db, tx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($v, $t)", ("$v", version), ("$t", Now()));
+                tx.Commit();
+            }
+            long newest = Convert.ToInt64(Scalar(null, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+            if (newest > SqliteSchema.LatestVersion)
+                throw new LedgerUnavailableException($"ledger {Path} has schema version {newest}, newer than this pdm understands ({SqliteSchema.LatestVersion})");
+        }
+    }
+
+    // ---- passes -------------------------------------------------------------------------------
+
+    public long CreatePass(PassKind kind, byte[] source, byte[] target)
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            long now = Now();
+            // A target left half-done by an earlier pass may hold its temporaries: sweep them.
+            bool sweep = Convert.ToInt64(Scalar(tx,
+                "SELECT COUNT(*) FROM passes WHERE target = $t AND state NOT IN ('completed')", ("$t", target))) > 0;
+            long passId = Convert.ToInt64(Scalar(tx,
+                "INSERT INTO passes (kind, source, target, state, sweep_temporaries, created_at) VALUES ($k, $s, $t, 'queued', $w, $now) RETURNING id",
+                ("$k", KindName(kind)), ("$s", source), ("$t", target), ("$w", sweep ? 1 : 0), ("$now", now)));
+            long finalize = Convert.ToInt64(Scalar(tx,
+                "INSERT INTO work_items (pass_id, kind, state, parent_id, pending, depth, dir) VALUES ($p, 'finalize', 'blocked', NULL, 1, 0, X'') RETURNING id",
+                ("$p", passId)));
+            Exec(_db, tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir) VALUES ($p, 'scan', 'ready', $f, 0, X'')",
+                ("$p", passId), ("$f", finalize));
+            AppendEvent(tx, passId, null, PassEventType.Created, default, null, now);
+            tx.Commit();
+            return passId;
+        }
+    }
+
+    public PassInfo? GetPass(long passId)
+    {
+        lock (_gate) return ReadPasses(null, "WHERE id = $id", ("$id", passId)).FirstOrDefault();
+    }
+
+    public IReadOnlyList<PassInfo> ListPasses()
+    {
+        lock (_gate) return ReadPasses(null, "");
+    }
+
+    public PassInfo? FindUnfinishedPass(PassKind kind, byte[] source, byte[] target)
+    {
+        lock (_gate)
+            return ReadPasses(null,
+                "WHERE kind = $k AND source = $s AND target = $t AND state IN ('queued','running','paused') ORDER BY id DESC LIMIT 1",
+                ("$k", KindName(kind)), ("$s", source), ("$t", target)).FirstOrDefault();
+    }
+
+    private List<PassInfo> ReadPasses(SqliteTransaction? tx, string where, params (string, object?)[] args)
+    {
+        using var cmd = Command(tx, $"SELECT id, kind, source, target, state, sweep_temporaries, created_at FROM passes {where}", args);
+        using var r = cmd.ExecuteReader();
+        var list = new List<PassInfo>();
+        while (r.Read())
+            list.Add(new PassInfo(r.GetInt64(0), ParseKind(r.GetString(1)), (byte[])r[2], (byte[])r[3], ParseStatus(r.GetString(4)),
+                r.GetInt64(5) != 0, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))));
+        return list;
+    }
+
+    public void AppendLifecycle(long passId, PassEventType type, string? detail = null)
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            var status = type switch
+            {
+                PassEventType.Started or PassEventType.Resumed => "running",
+                PassEventType.Interrupted => "queued",
+                PassEventType.Paused => "paused",
+                PassEventType.Cancelled => "cancelled",
+                PassEventType.Failed => "failed",
+                PassEventType.Completed => "completed",
+                _ => throw new ArgumentException($"{type} is not a lifecycle event", nameof(type)),
+            };
+            Exec(_db, tx, "UPDATE passes SET state = $s WHERE id = $id", ("$s", status), ("$id", passId));
+            AppendEvent(tx, passId, null, type, default, detail, Now());
+            tx.Commit();
+        }
+    }
+
+    // ---- work items ---------------------------------------------------------------------------
+
+    public IReadOnlyList<WorkItem> Claim(string nodeId, int max, TimeSpan lease, long? passId = null)
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            // A link item waits until every scan and copy of its pass is done, so that the leader
+            // of each hardlinked inode has been copied (or has failed) before followers link to it.
+            using var cmd = Command(tx, """
+                UPDATE work_items
+                   SET state = 'leased', lease_owner = $node, lease_expires = $exp, attempts = attempts + 1
+                 WHERE id IN (
+                       SELECT w.id FROM work_items w JOIN passes p ON p.id = w.pass_id
+                        WHERE w.state = 'ready' AND p.state = 'running' AND ($pass IS NULL OR w.pass_id = $pass)
+                          AND (w.kind <> 'link' OR NOT EXISTS (
+                                SELECT 1 FROM work_items x
+                                 WHERE x.pass_id = w.pass_id AND x.kind IN ('scan', 'copy') AND x.state NOT IN ('done', 'failed')))
+                        ORDER BY w.id LIMIT $max)
+                RETURNING id, pass_id, kind, parent_id, depth, dir, payload, cursor, attempts
+                """, ("$node", nodeId), ("$exp", Now() + (long)lease.TotalMilliseconds), ("$pass", passId), ("$max", max));
+            var items = new List<WorkItem>();
+            using (var r = cmd.ExecuteReader())
+                while (r.Read())
+                    items.Add(new WorkItem(r.GetInt64(0), r.GetInt64(1), ParseWorkKind(r.GetString(2)),
+                        r.IsDBNull(3) ? null : r.GetInt64(3), r.GetInt32(4), (byte[])r[5], r.IsDBNull(6) ? null : (byte[])r[6],
+                        r.GetInt64(7), r.GetInt32(8)));
+            tx.Commit();
+            items.Sort((a, b) => a.Id.CompareTo(b.Id));
+            return items;
+        }
+    }
+
+    public void Checkpoint(string nodeId, WorkItem item, ItemOutcome outcome, TimeSpan lease)
+    {
+        if (outcome.Cursor is not { } cursor) throw new ArgumentException("a checkpoint needs a cursor", nameof(outcome));
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            int n = Exec(_db, tx,
+                "UPDATE work_items SET cursor = $c, lease_expires = $exp WHERE id = $id AND state = 'leased' AND lease_owner = $node",
+                ("$c", cursor), ("$exp", Now() + (long)lease.TotalMilliseconds), ("$id", item.Id), ("$node", nodeId));
+            if (n != 1) throw new LeaseLostException(item.Id);
+            Record(tx, item, outcome);
+            tx.Commit();
+        }
+    }
+
+    public void Complete(string nodeId, WorkItem item, ItemOutcome outcome)
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            int n = Exec(_db, tx,
+                "UPDATE work_items SET state = 'done', lease_owner = NULL, lease_expires = NULL WHERE id = $id AND state = 'leased' AND lease_owner = $node",
+                ("$id", item.Id), ("$node", nodeId));
+            if (n != 1) throw new LeaseLostException(item.Id);
+            Record(tx, item, outcome);
+            Finish(tx, item.PassId, item.ParentId);
+            tx.Commit();
+        }
+    }
+
+    /// <summary>Inserts what an item spawned, its failures and its progress event.</summary>
+    private void Record(SqliteTransaction tx, WorkItem item, ItemOutcome outcome)
+    {
+        long now = Now();
+        int spawned = 0;
+        foreach (var name in outcome.Subdirectories)
+        {
+            byte[] dir = Native.ByteNames.Join(item.Dir, name);
+            long finalize = Convert.ToInt64(Scalar(tx,
+                "INSERT INTO work_items (pass_id, kind, state, parent_id, pending, depth, dir) VALUES ($p, 'finalize', 'blocked', $parent, 1, $d, $dir) RETURNING id",
+                ("$p", item.PassId), ("$parent", item.ParentId), ("$d", item.Depth + 1), ("$dir", dir)));
+            Exec(_db, tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir) VALUES ($p, 'scan', 'ready', $f, $d, $dir)",
+                ("$p", item.PassId), ("$f", finalize), ("$d", item.Depth + 1), ("$dir", dir));
+            spawned++;
+        }
+        foreach (var (kind, payload) in outcome.Batches)
+        {
+            Exec(_db, tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir, payload) VALUES ($p, $k, 'ready', $parent, $d, $dir, $payload)",
+                ("$p", item.PassId), ("$k", WorkKindName(kind)), ("$parent", item.ParentId), ("$d", item.Depth), ("$dir", item.Dir), ("$payload", payload));
+            spawned++;
+        }
+        if (spawned > 0)
+        {
+            if (item.ParentId is not { } parent) throw new InvalidOperationException("only a scan with a finalize parent spawns work");
+            Exec(_db, tx, "UPDATE work_items SET pending = pending + $n WHERE id = $id", ("$n", spawned), ("$id", parent));
+        }
+        foreach (var f in outcome.Failures)
+            Exec(_db, tx, "INSERT INTO failures (pass_id, item_id, path, operation, errno, message, at) VALUES ($p, $i, $path, $op, $e, $m, $now)",
+                ("$p", item.PassId), ("$i", item.Id), ("$path", f.Path), ("$op", f.Operation), ("$e", f.Errno), ("$m", f.Message), ("$now", now));
+        if (!outcome.Delta.IsZero)
+            AppendEvent(tx, item.PassId, item.Id, PassEventType.Progressed, outcome.Delta, null, now);
+    }
+
+    /// <summary>An item is finished: its parent has one fewer to wait for; without a parent, the pass is done.</summary>
+    private void Finish(SqliteTransaction tx, long passId, long? parentId)
+    {
+        if (parentId is { } parent)
+        {
+            Exec(_db, tx, "UPDATE work_items SET pending = pending - 1 WHERE id = $id", ("$id", parent));
+            Exec(_db, tx, "UPDATE work_items SET state = 'ready' WHERE id = $id AND pending = 0 AND state = 'blocked'", ("$id", parent));
+            return;
+        }
+        Exec(_db, tx, "UPDATE passes SET state = 'completed' WHERE id = $id", ("$id", passId));
+        AppendEvent(tx, passId, null, PassEventType.Completed, default, null, Now());
+        // The work of a finished pass is history: its counts live on in the events.
+        Exec(_db, tx, "DELETE FROM work_items WHERE pass_id = $id", ("$id", passId));
+        Exec(_db, tx, "DELETE FROM inodes WHERE pass_id = $id", ("$id", passId));
+    }
+
+    public void Release(string nodeId, IEnumerable<long> itemIds)
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            foreach (long id in itemIds)
+                Exec(_db, tx, """
+                    UPDATE work_items SET state = 'ready', lease_owner = NULL, lease_expires = NULL, attempts = MAX(attempts - 1, 0)
+                     WHERE id = $id AND state = 'leased' AND lease_owner = $node
+                    """, ("$id", id), ("$node", nodeId));
+            tx.Commit();
+        }
+    }
+
+    public int RenewLeases(string nodeId, TimeSpan lease)
+    {
+        lock (_gate)
+            return Exec(_db, null, "UPDATE work_items SET lease_expires = $exp WHERE lease_owner = $node AND state = 'leased'",
+                ("$exp", Now() + (long)lease.TotalMilliseconds), ("$node", nodeId));
+    }
+
+    public int ReclaimExpired(int maxAttempts)
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            int n = ReturnOrFail(tx, "state = 'leased' AND lease_expires < $now", maxAttempts, ("$now", Now()));
+            tx.Commit();
+            return n;
+        }
+    }
+
+    public int ReleaseDeadLocalNodes(string host, Func<int, long, bool> isAlive)
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            var dead = new List<string>();
+            using (var cmd = Command(tx, "SELECT id, pid, process_start FROM nodes WHERE host = $h", ("$h", host)))
+            using (var r = cmd.ExecuteReader())
+                while (r.Read())
+                    if (!isAlive(r.GetInt32(1), r.GetInt64(2))) dead.Add(r.GetString(0));
+            int released = 0;
+            foreach (var node in dead)
+            {
+                released += ReturnOrFail(tx, "state = 'leased' AND lease_owner = $node", 5, ("$node", node));
+                Exec(_db, tx, "DELETE FROM nodes WHERE id = $id", ("$id", node));
+            }
+            tx.Commit();
+            return released;
+        }
+    }
+
+    /// <summary>
+    /// Makes the leased items matching <paramref name="where"/> ready again, or fails those tried
+    /// <paramref name="maxAttempts"/> times. Either way their passes sweep temporaries at finalize.
+    /// </summary>
+    private int ReturnOrFail(SqliteTransaction tx, string where, int maxAttempts, params (string, object?)[] args)
+    {
+        var items = new List<(long Id, long Pass, long? Parent, int Attempts, byte[] Dir, string Kind)>();
+        using (var cmd = Command(tx, $"SELECT id, pass_id, parent_id, attempts, dir, kind FROM work_items WHERE {where}", args))
+        using (var r = cmd.ExecuteReader())
+            while (r.Read())
+                items.Add((r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetInt64(2), r.GetInt32(3), (byte[])r[4], r.GetString(5)));
+        long now = Now();
+        foreach (var it in items)
+        {
+            Exec(_db, tx, "UPDATE passes SET sweep_temporaries = 1 WHERE id = $id", ("$id", it.Pass));
+            if (it.Attempts < maxAttempts)
+            {
+                Exec(_db, tx, "UPDATE work_items SET state = 'ready', lease_owner = NULL, lease_expires = NULL WHERE id = $id", ("$id", it.Id));
+                continue;
+            }
+            Exec(_db, tx, "UPDATE work_items SET state = 'failed', lease_owner = NULL, lease_expires = NULL WHERE id = $id", ("$id", it.Id));
+            Exec(_db, tx, "INSERT INTO failures (pass_id, item_id, path, operation, errno, message, at) VALUES ($p, $i, $path, $op, 0, $m, $now)",
+                ("$p", it.Pass), ("$i", it.Id), ("$path", it.Dir), ("$op", it.Kind),
+                ("$m", $"gave up after {it.Attempts} attempts: the node working on it stopped each time"), ("$now", now));
+            AppendEvent(tx, it.Pass, it.Id, PassEventType.Progressed, new PassCounters { Failed = 1 }, null, now);
+            Finish(tx, it.Pass, it.Parent);
+        }
+        return items.Count;
+    }
+
+    public byte[] ClaimInode(long passId, ulong dev, ulong ino, byte[] path)
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            Exec(_db, tx, "INSERT OR IGNORE INTO inodes (pass_id, dev, ino, leader) VALUES ($p, $d, $i, $l)",
+                ("$p", passId), ("$d", unchecked((long)dev)), ("$i", unchecked((long)ino)), ("$l", path));
+            var leader = (byte[])Scalar(tx, "SELECT leader FROM inodes WHERE pass_id = $p AND dev = $d AND ino = $i",
+                ("$p", passId), ("$d", unchecked((long)dev)), ("$i", unchecked((long)ino)))!;
+            tx.Commit();
+            return leader;
+        }
+    }
+
+    // ---- events, snapshots, failures ----------------------------------------------------------
+
+    private void AppendEvent(SqliteTransaction tx, long passId, long? itemId, PassEventType type, PassCounters d, string? detail, long at) =>
+        Exec(_db, tx, """
+            INSERT INTO pass_events (pass_id, item_id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, detail)
+            VALUES ($p, $i, $t, $at, $e, $fc, $b, $s, $m, $h, $f, $detail)
+            """, ("$p", passId), ("$i", itemId), ("$t", type.ToString()), ("$at", at), ("$e", d.EntriesSeen), ("$fc", d.FilesCopied),
+            ("$b", d.BytesCopied), ("$s", d.SkippedEqual), ("$m", d.MetadataFixed), ("$h", d.HardLinks), ("$f", d.Failed), ("$detail", detail));
+
+    public IReadOnlyList<PassEvent> EventsSince(long passId, long afterEventId, int limit)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command(null, """
+                SELECT id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, detail
+                  FROM pass_events WHERE pass_id = $p AND id > $after ORDER BY id LIMIT $limit
+                """, ("$p", passId), ("$after", afterEventId), ("$limit", limit));
+            using var r = cmd.ExecuteReader();
+            var list = new List<PassEvent>();
+            while (r.Read())
+                list.Add(new PassEvent(r.GetInt64(0), passId, Enum.Parse<PassEventType>(r.GetString(1)),
+                    DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
+                    new PassCounters(r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9)),
+                    r.IsDBNull(10) ? null : r.GetString(10)));
+            return list;
+        }
+    }
+
+    public PassState? LoadSnapshot(long passId)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command(null, """
+                SELECT last_event_id, state, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed,
+                       created_at, started_at, ended_at, active_ms, running_since
+                  FROM pass_snapshots WHERE pass_id = $p
+                """, ("$p", passId));
+            using var r = cmd.ExecuteReader();
+            if (!r.Read()) return null;
+            DateTimeOffset? T(int i) => r.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
+            return new PassState(passId, ParseStatus(r.GetString(1)),
+                new PassCounters(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8)),
+                T(9), T(10), T(11), r.GetInt64(0), TimeSpan.FromMilliseconds(r.GetInt64(12)), T(13));
+        }
+    }
+
+    public void SaveSnapshot(PassState s)
+    {
+        static object? Ms(DateTimeOffset? t) => t?.ToUnixTimeMilliseconds();
+        lock (_gate)
+            Exec(_db, null, """
+                INSERT INTO pass_snapshots (pass_id, last_event_id, state, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed,
+                                            hard_links, failed, created_at, started_at, ended_at, active_ms, running_since)
+                VALUES ($p, $l, $s, $e, $fc, $b, $sk, $m, $h, $f, $c, $st, $en, $a, $r)
+                ON CONFLICT (pass_id) DO UPDATE SET
+                    last_event_id = excluded.last_event_id, state = excluded.state, entries_seen = excluded.entries_seen,
+                    files_copied = excluded.files_copied, bytes_copied = excluded.bytes_copied, skipped_equal = excluded.skipped_equal,
+                    metadata_fixed = excluded.metadata_fixed, hard_links = excluded.hard_links, failed = excluded.failed,
+                    created_at = excluded.created_at, started_at = excluded.started_at, ended_at = excluded.ended_at,
+                    active_ms = excluded.active_ms, running_since = excluded.running_since
+                 WHERE excluded.last_event_id > pass_snapshots.last_event_id
+                """, ("$p", s.PassId), ("$l", s.LastEventId), ("$s", StatusName(s.Status)), ("$e", s.Counters.EntriesSeen),
+                ("$fc", s.Counters.FilesCopied), ("$b", s.Counters.BytesCopied), ("$sk", s.Counters.SkippedEqual),
+                ("$m", s.Counters.MetadataFixed), ("$h", s.Counters.HardLinks), ("$f", s.Counters.Failed), ("$c", Ms(s.CreatedAt)),
+                ("$st", Ms(s.StartedAt)), ("$en", Ms(s.EndedAt)), ("$a", (long)s.ActiveTime.TotalMilliseconds), ("$r", Ms(s.RunningSince)));
+    }
+
+    public IReadOnlyList<FailureRow> Failures(long passId, long afterId, int limit)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command(null,
+                "SELECT id, path, operation, errno, message, at FROM failures WHERE pass_id = $p AND id > $after ORDER BY id LIMIT $limit",
+                ("$p", passId), ("$after", afterId), ("$limit", limit));
+            using var r = cmd.ExecuteReader();
+            var list = new List<FailureRow>();
+            while (r.Read())
+                list.Add(new FailureRow(r.GetInt64(0), passId, (byte[])r[1], r.GetString(2), r.GetInt32(3), r.GetString(4),
+                    DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5))));
+            return list;
+        }
+    }
+
+    // ---- nodes --------------------------------------------------------------------------------
+
+    public void RegisterNode(NodeInfo node)
+    {
+        lock (_gate)
+            Exec(_db, null, """
+                INSERT OR REPLACE INTO nodes (id, host, pid, process_start, version, started_at, heartbeat_at, state)
+                VALUES ($id, $h, $pid, $ps, $v, $s, $hb, $st)
+                """, ("$id", node.Id), ("$h", node.Host), ("$pid", node.Pid), ("$ps", node.ProcessStart), ("$v", node.Version),
+                ("$s", node.StartedAt.ToUnixTimeMilliseconds()), ("$hb", node.HeartbeatAt.ToUnixTimeMilliseconds()), ("$st", node.State));
+    }
+
+    public void HeartbeatNode(string nodeId, string state)
+    {
+        lock (_gate)
+            Exec(_db, null, "UPDATE nodes SET heartbeat_at = $t, state = $s WHERE id = $id", ("$t", Now()), ("$s", state), ("$id", nodeId));
+    }
+
+    public void DeregisterNode(string nodeId)
+    {
+        lock (_gate) Exec(_db, null, "DELETE FROM nodes WHERE id = $id", ("$id", nodeId));
+    }
+
+    public IReadOnlyList<NodeInfo> ListNodes()
+    {
+        lock (_gate)
+        {
+            using var cmd = Command(null, "SELECT id, host, pid, process_start, version, started_at, heartbeat_at, state FROM nodes ORDER BY id");
+            using var r = cmd.ExecuteReader();
+            var list = new List<NodeInfo>();
+            while (r.Read())
+                list.Add(new NodeInfo(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3), r.GetString(4),
+                    DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), r.GetString(7)));
+            return list;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) _db.Dispose();
+    }
+
+    // ---- plumbing -----------------------------------------------------------------------------
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private SqliteCommand Command(SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)
+    {
+        var cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return cmd;
+    }
+
+    private object? Scalar(SqliteTransaction? tx, string sql, params (string, object?)[] args)
+    {
+        using var cmd = Command(tx, sql, args);
+        return cmd.ExecuteScalar();
+    }
+
+    private static int Exec(SqliteConnection db, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return cmd.ExecuteNonQuery();
+    }
+
+    internal static string KindName(PassKind k) => k switch { PassKind.Copy => "copy", _ => throw new ArgumentOutOfRangeException(nameof(k)) };
+
+    internal static PassKind ParseKind(string s) => s switch { "copy" => PassKind.Copy, _ => throw new InvalidDataException($"unknown pass kind '{s}'") };
+
+    internal static string StatusName(PassStatus s) => s.ToString().ToLowerInvariant();
+
+    internal static PassStatus ParseStatus(string s) => Enum.Parse<PassStatus>(s, ignoreCase: true);
+
+    internal static string WorkKindName(WorkKind k) => k.ToString().ToLowerInvariant();
+
+    internal static WorkKind ParseWorkKind(string s) => Enum.Parse<WorkKind>(s, ignoreCase: true);
+}

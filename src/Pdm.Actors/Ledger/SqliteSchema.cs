@@ -1,0 +1,105 @@
+namespace Pdm.Ledger;
+
+/// <summary>
+/// The ledger's schema as numbered migrations. A ledger records the versions it has applied, and
+/// opening it applies the missing ones in order, each in its own transaction.
+/// </summary>
+internal static class SqliteSchema
+{
+    public static readonly IReadOnlyList<(int Version, string Sql)> Migrations =
+    [
+        (1, """
+            CREATE TABLE passes (
+                id                INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind              TEXT    NOT NULL CHECK (kind IN ('copy')),
+                source            BLOB    NOT NULL,
+                target            BLOB    NOT NULL,
+                state             TEXT    NOT NULL CHECK (state IN ('queued','running','paused','completed','failed','cancelled')),
+                sweep_temporaries INTEGER NOT NULL DEFAULT 0,
+                created_at        INTEGER NOT NULL
+            );
+            CREATE TABLE work_items (
+                id            INTEGER PRIMARY KEY AUTOINCREMENT,
+                pass_id       INTEGER NOT NULL REFERENCES passes(id),
+                kind          TEXT    NOT NULL CHECK (kind IN ('scan','copy','link','finalize')),
+                state         TEXT    NOT NULL CHECK (state IN ('blocked','ready','leased','done','failed')),
+                parent_id     INTEGER REFERENCES work_items(id),
+                pending       INTEGER NOT NULL DEFAULT 0 CHECK (pending >= 0),
+                depth         INTEGER NOT NULL,
+                dir           BLOB    NOT NULL,
+                payload       BLOB,
+                cursor        INTEGER NOT NULL DEFAULT 0,
+                attempts      INTEGER NOT NULL DEFAULT 0,
+                lease_owner   TEXT,
+                lease_expires INTEGER,
+                CHECK ((state = 'leased') = (lease_owner IS NOT NULL))
+            );
+            CREATE INDEX work_items_claimable ON work_items (state, id) WHERE state IN ('ready', 'leased');
+            CREATE INDEX work_items_open ON work_items (pass_id, kind) WHERE state NOT IN ('done', 'failed');
+            CREATE INDEX work_items_by_owner ON work_items (lease_owner) WHERE lease_owner IS NOT NULL;
+            CREATE TABLE pass_events (
+                id             INTEGER PRIMARY KEY AUTOINCREMENT,
+                pass_id        INTEGER NOT NULL REFERENCES passes(id),
+                item_id        INTEGER,
+                type           TEXT    NOT NULL,
+                at             INTEGER NOT NULL,
+                entries_seen   INTEGER NOT NULL DEFAULT 0,
+                files_copied   INTEGER NOT NULL DEFAULT 0,
+                bytes_copied   INTEGER NOT NULL DEFAULT 0,
+                skipped_equal  INTEGER NOT NULL DEFAULT 0,
+                metadata_fixed INTEGER NOT NULL DEFAULT 0,
+                hard_links     INTEGER NOT NULL DEFAULT 0,
+                failed         INTEGER NOT NULL DEFAULT 0,
+                detail         TEXT
+            );
+            CREATE INDEX pass_events_by_pass ON pass_events (pass_id, id);
+            CREATE TABLE pass_snapshots (
+                pass_id        INTEGER PRIMARY KEY REFERENCES passes(id),
+                last_event_id  INTEGER NOT NULL,
+                state          TEXT    NOT NULL,
+                entries_seen   INTEGER NOT NULL,
+                files_copied   INTEGER NOT NULL,
+                bytes_copied   INTEGER NOT NULL,
+                skipped_equal  INTEGER NOT NULL,
+                metadata_fixed INTEGER NOT NULL,
+                hard_links     INTEGER NOT NULL,
+                failed         INTEGER NOT NULL,
+                created_at     INTEGER,
+                started_at     INTEGER,
+                ended_at       INTEGER,
+                active_ms      INTEGER NOT NULL,
+                running_since  INTEGER
+            );
+            CREATE TABLE failures (
+                id        INTEGER PRIMARY KEY AUTOINCREMENT,
+                pass_id   INTEGER NOT NULL REFERENCES passes(id),
+                item_id   INTEGER,
+                path      BLOB    NOT NULL,
+                operation TEXT    NOT NULL,
+                errno     INTEGER NOT NULL,
+                message   TEXT    NOT NULL,
+                at        INTEGER NOT NULL
+            );
+            CREATE INDEX failures_by_pass ON failures (pass_id, id);
+            CREATE TABLE inodes (
+                pass_id INTEGER NOT NULL,
+                dev     INTEGER NOT NULL,
+                ino     INTEGER NOT NULL,
+                leader  BLOB    NOT NULL,
+                PRIMARY KEY (pass_id, dev, ino)
+            ) WITHOUT ROWID;
+            CREATE TABLE nodes (
+                id            TEXT    PRIMARY KEY,
+                host          TEXT    NOT NULL,
+                pid           INTEGER NOT NULL,
+                process_start INTEGER NOT NULL,
+                version       TEXT    NOT NULL,
+                started_at    INTEGER NOT NULL,
+                heartbeat_at  INTEGER NOT NULL,
+                state         TEXT    NOT NULL
+            );
+            """),
+    ];
+
+    public static int LatestVersion => Migrations[^1].Version;
+}

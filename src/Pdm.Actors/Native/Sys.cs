@@ -1,0 +1,396 @@
+using System.Runtime.InteropServices;
+
+namespace Pdm.Native;
+
+/// <summary>
+/// Byte-name wrappers over <see cref="Libc"/>. "Try" calls return 0 or an errno, so that the
+/// expected misses of a hot path (a target that does not exist yet) cost no exception; the others
+/// throw <see cref="PosixException"/>. Names are single path components; only
+/// <see cref="OpenDirectoryBeneath"/> takes a relative path.
+/// </summary>
+public static unsafe class Sys
+{
+    private const int Small = 4352; // a name (<= 255) or a path chunk (< 4096) plus its NUL
+
+    public static readonly bool IsRoot = Libc.geteuid() == 0;
+
+    private static int LastErrno => Marshal.GetLastPInvokeError();
+
+    private static Span<byte> Z(ReadOnlySpan<byte> s, Span<byte> buffer)
+    {
+        s.CopyTo(buffer);
+        buffer[s.Length] = 0;
+        return buffer;
+    }
+
+    private static void Check(int rc, string op)
+    {
+        if (rc < 0) throw new PosixException(op, LastErrno);
+    }
+
+    public static void Close(int fd)
+    {
+        if (fd >= 0) Libc.close(fd);
+    }
+
+    public static int TryStat(int dirFd, ReadOnlySpan<byte> name, out FileStat stat)
+    {
+        Libc.StatxBuffer b;
+        Span<byte> buf = name.Length < Small ? stackalloc byte[Small] : new byte[name.Length + 1];
+        fixed (byte* p = Z(name, buf))
+        {
+            if (Libc.statx(dirFd, p, Flags.AT_SYMLINK_NOFOLLOW, Flags.STATX_BASIC_STATS, &b) < 0)
+            {
+                stat = default;
+                return LastErrno;
+            }
+        }
+        stat = FileStat.From(b);
+        return 0;
+    }
+
+    /// <summary>lstat of a whole path (only for the roots an admin names).</summary>
+    public static int TryStatPath(ReadOnlySpan<byte> path, out FileStat stat) => TryStat(Flags.AT_FDCWD, path, out stat);
+
+    public static FileStat Stat(int dirFd, ReadOnlySpan<byte> name)
+    {
+        int e = TryStat(dirFd, name, out var st);
+        return e == 0 ? st : throw new PosixException("lstat", e);
+    }
+
+    public static FileStat Fstat(int fd)
+    {
+        Libc.StatxBuffer b;
+        byte empty = 0;
+        if (Libc.statx(fd, &empty, Flags.AT_EMPTY_PATH | Flags.AT_SYMLINK_NOFOLLOW, Flags.STATX_BASIC_STATS, &b) < 0)
+            throw new PosixException("fstat", LastErrno);
+        return FileStat.From(b);
+    }
+
+    /// <summary>openat(2) of one name; O_NOFOLLOW and O_CLOEXEC are always added.</summary>
+    public static int TryOpenAt(int dirFd, ReadOnlySpan<byte> name, int flags, uint mode, out int fd)
+    {
+        Span<byte> buf = stackalloc byte[Small];
+        fixed (byte* p = Z(name, buf))
+        {
+            do fd = Libc.openat(dirFd, p, flags | Flags.O_NOFOLLOW | Flags.O_CLOEXEC, mode);
+            while (fd < 0 && LastErrno == Errno.EINTR);
+        }
+        return fd < 0 ? LastErrno : 0;
+    }
+
+    public static int OpenAt(int dirFd, ReadOnlySpan<byte> name, int flags, uint mode = 0)
+    {
+        int e = TryOpenAt(dirFd, name, flags, mode, out int fd);
+        return e == 0 ? fd : throw new PosixException("open", e);
+    }
+
+    /// <summary>
+    /// Opens the directory at <paramref name="relativePath"/> below <paramref name="rootFd"/>
+    /// without following any symlink and without leaving the tree (openat2 RESOLVE_BENEATH |
+    /// RESOLVE_NO_SYMLINKS), so a directory swapped for a symlink cannot redirect us. Paths
+    /// longer than the kernel's PATH_MAX are opened a chunk at a time.
+    /// </summary>
+    public static int OpenDirectoryBeneath(int rootFd, ReadOnlySpan<byte> relativePath)
+    {
+        int flags = Flags.O_RDONLY | Flags.O_DIRECTORY | Flags.O_NOFOLLOW | Flags.O_CLOEXEC;
+        if (relativePath.IsEmpty)
+            return OpenAt(rootFd, "."u8, Flags.O_RDONLY | Flags.O_DIRECTORY);
+        int current = rootFd;
+        Span<byte> buf = stackalloc byte[Small];
+        try
+        {
+            while (true)
+            {
+                ReadOnlySpan<byte> chunk = relativePath;
+                if (chunk.Length >= 4000)
+                {
+                    int cut = chunk[..4000].LastIndexOf((byte)'/');
+                    chunk = chunk[..(cut > 0 ? cut : 4000)];
+                }
+                relativePath = relativePath[chunk.Length..].TrimStart((byte)'/');
+                var how = new Libc.OpenHow
+                {
+                    Flags = (ulong)flags,
+                    Resolve = Flags.RESOLVE_BENEATH | Flags.RESOLVE_NO_SYMLINKS | Flags.RESOLVE_NO_MAGICLINKS,
+                };
+                long fd;
+                fixed (byte* p = Z(chunk, buf))
+                {
+                    do fd = Libc.syscall_openat2(Flags.SYS_openat2, current, p, &how, (nuint)sizeof(Libc.OpenHow));
+                    while (fd < 0 && LastErrno == Errno.EINTR);
+                }
+                if (fd < 0) throw new PosixException("open directory", LastErrno);
+                if (current != rootFd) Close(current);
+                current = (int)fd;
+                if (relativePath.IsEmpty) return current;
+            }
+        }
+        catch
+        {
+            if (current != rootFd) Close(current);
+            throw;
+        }
+    }
+
+    public static int TryMkdirAt(int dirFd, ReadOnlySpan<byte> name, uint mode)
+    {
+        Span<byte> buf = stackalloc byte[Small];
+        fixed (byte* p = Z(name, buf))
+            return Libc.mkdirat(dirFd, p, mode) < 0 ? LastErrno : 0;
+    }
+
+    public static void RenameAt(int dirFd, ReadOnlySpan<byte> from, ReadOnlySpan<byte> to)
+    {
+        Span<byte> a = stackalloc byte[Small], b = stackalloc byte[Small];
+        fixed (byte* pa = Z(from, a))
+        fixed (byte* pb = Z(to, b))
+            Check(Libc.renameat(dirFd, pa, dirFd, pb), "rename");
+    }
+
+    public static int TryUnlinkAt(int dirFd, ReadOnlySpan<byte> name, bool directory)
+    {
+        Span<byte> buf = stackalloc byte[Small];
+        fixed (byte* p = Z(name, buf))
+            return Libc.unlinkat(dirFd, p, directory ? Flags.AT_REMOVEDIR : 0) < 0 ? LastErrno : 0;
+    }
+
+    public static void SymlinkAt(ReadOnlySpan<byte> target, int dirFd, ReadOnlySpan<byte> name)
+    {
+        Span<byte> a = target.Length < Small ? stackalloc byte[Small] : new byte[target.Length + 1];
+        Span<byte> b = stackalloc byte[Small];
+        fixed (byte* pt = Z(target, a))
+        fixed (byte* pn = Z(name, b))
+            Check(Libc.symlinkat(pt, dirFd, pn), "symlink");
+    }
+
+    public static byte[] ReadLinkAt(int dirFd, ReadOnlySpan<byte> name)
+    {
+        Span<byte> buf = stackalloc byte[Small];
+        byte[] target = new byte[4097];
+        fixed (byte* p = Z(name, buf))
+        fixed (byte* t = target)
+        {
+            nint n = Libc.readlinkat(dirFd, p, t, (nuint)target.Length);
+            if (n < 0) throw new PosixException("readlink", LastErrno);
+            return target.AsSpan(0, (int)n).ToArray();
+        }
+    }
+
+    public static int TryLinkAt(int fromDirFd, ReadOnlySpan<byte> from, int toDirFd, ReadOnlySpan<byte> to)
+    {
+        Span<byte> a = stackalloc byte[Small], b = stackalloc byte[Small];
+        fixed (byte* pa = Z(from, a))
+        fixed (byte* pb = Z(to, b))
+            return Libc.linkat(fromDirFd, pa, toDirFd, pb, 0) < 0 ? LastErrno : 0;
+    }
+
+    public static void MknodAt(int dirFd, ReadOnlySpan<byte> name, EntryKind kind, uint permissions, uint major, uint minor)
+    {
+        ulong dev = ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8)
+                  | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
+        Span<byte> buf = stackalloc byte[Small];
+        fixed (byte* p = Z(name, buf))
+            Check(Libc.mknodat(dirFd, p, FileStat.TypeBits(kind) | permissions, dev), "mknod");
+    }
+
+    /// <summary>lchown: changes the entry itself, never what a symlink points to.</summary>
+    public static void ChownAt(int dirFd, ReadOnlySpan<byte> name, uint uid, uint gid)
+    {
+        Span<byte> buf = stackalloc byte[Small];
+        fixed (byte* p = Z(name, buf))
+            Check(Libc.fchownat(dirFd, p, uid, gid, Flags.AT_SYMLINK_NOFOLLOW), "chown");
+    }
+
+    public static void Fchown(int fd, uint uid, uint gid) => Check(Libc.fchown(fd, uid, gid), "chown");
+
+    public static void Fchmod(int fd, uint mode) => Check(Libc.fchmod(fd, mode), "chmod");
+
+    /// <summary>chmod of a name that is not a symlink (a fifo or device we just created).</summary>
+    public static void ChmodAt(int dirFd, ReadOnlySpan<byte> name, uint mode)
+    {
+        Span<byte> buf = stackalloc byte[Small];
+        fixed (byte* p = Z(name, buf))
+            Check(Libc.fchmodat(dirFd, p, mode, 0), "chmod");
+    }
+
+    public static void SetTimesAt(int dirFd, ReadOnlySpan<byte> name, TimeNs atime, TimeNs mtime)
+    {
+        var times = stackalloc Libc.Timespec[2];
+        times[0] = new Libc.Timespec { Seconds = atime.Seconds, Nanoseconds = atime.Nanoseconds };
+        times[1] = new Libc.Timespec { Seconds = mtime.Seconds, Nanoseconds = mtime.Nanoseconds };
+        Span<byte> buf = stackalloc byte[Small];
+        fixed (byte* p = Z(name, buf))
+            Check(Libc.utimensat(dirFd, p, times, Flags.AT_SYMLINK_NOFOLLOW), "utimensat");
+    }
+
+    public static void Futimens(int fd, TimeNs atime, TimeNs mtime)
+    {
+        var times = stackalloc Libc.Timespec[2];
+        times[0] = new Libc.Timespec { Seconds = atime.Seconds, Nanoseconds = atime.Nanoseconds };
+        times[1] = new Libc.Timespec { Seconds = mtime.Seconds, Nanoseconds = mtime.Nanoseconds };
+        Check(Libc.futimens(fd, times), "utimensat");
+    }
+
+    /// <summary>copy_file_range; returns bytes copied (0 at end of file) or -errno.</summary>
+    public static long CopyFileRange(int from, ref long fromOffset, int to, ref long toOffset, long length)
+    {
+        fixed (long* a = &fromOffset)
+        fixed (long* b = &toOffset)
+        {
+            nint n;
+            do n = Libc.copy_file_range(from, a, to, b, (nuint)length, 0);
+            while (n < 0 && LastErrno == Errno.EINTR);
+            return n < 0 ? -LastErrno : n;
+        }
+    }
+
+    public static int Pread(int fd, Span<byte> buffer, long offset)
+    {
+        fixed (byte* p = buffer)
+        {
+            nint n;
+            do n = Libc.pread(fd, p, (nuint)buffer.Length, offset);
+            while (n < 0 && LastErrno == Errno.EINTR);
+            if (n < 0) throw new PosixException("read", LastErrno);
+            return (int)n;
+        }
+    }
+
+    public static void PwriteAll(int fd, ReadOnlySpan<byte> buffer, long offset)
+    {
+        fixed (byte* p = buffer)
+        {
+            int done = 0;
+            while (done < buffer.Length)
+            {
+                nint n = Libc.pwrite(fd, p + done, (nuint)(buffer.Length - done), offset + done);
+                if (n < 0 && LastErrno == Errno.EINTR) continue;
+                if (n < 0) throw new PosixException("write", LastErrno);
+                done += (int)n;
+            }
+        }
+    }
+
+    public static void Ftruncate(int fd, long length) => Check(Libc.ftruncate(fd, length), "truncate");
+
+    /// <summary>lseek; returns the offset or -errno (SEEK_DATA past the last data gives -ENXIO).</summary>
+    public static long Lseek(int fd, long offset, int whence)
+    {
+        long r = Libc.lseek(fd, offset, whence);
+        return r < 0 ? -LastErrno : r;
+    }
+
+    /// <summary>The names of fd's extended attributes, NUL-separated; empty when it has none.</summary>
+    public static byte[] ListXattrs(int fd)
+    {
+        while (true)
+        {
+            nint size = Libc.flistxattr(fd, null, 0);
+            if (size < 0)
+            {
+                int e = LastErrno;
+                if (e is Errno.EOPNOTSUPP) return [];
+                throw new PosixException("listxattr", e);
+            }
+            if (size == 0) return [];
+            byte[] list = new byte[size];
+            fixed (byte* p = list)
+            {
+                nint n = Libc.flistxattr(fd, p, (nuint)list.Length);
+                if (n >= 0) return list.AsSpan(0, (int)n).ToArray();
+                if (LastErrno != Errno.ERANGE) throw new PosixException("listxattr", LastErrno);
+            }
+        }
+    }
+
+    /// <summary>An attribute's value, or null when it vanished meanwhile.</summary>
+    public static byte[]? GetXattr(int fd, ReadOnlySpan<byte> name)
+    {
+        Span<byte> buf = stackalloc byte[Small];
+        fixed (byte* pn = Z(name, buf))
+        {
+            while (true)
+            {
+                nint size = Libc.fgetxattr(fd, pn, null, 0);
+                if (size < 0)
+                {
+                    if (LastErrno == Errno.ENODATA) return null;
+                    throw new PosixException("getxattr", LastErrno);
+                }
+                byte[] value = new byte[size];
+                fixed (byte* pv = value)
+                {
+                    nint n = Libc.fgetxattr(fd, pn, pv, (nuint)value.Length);
+                    if (n >= 0) return value.AsSpan(0, (int)n).ToArray();
+                    if (LastErrno != Errno.ERANGE) throw new PosixException("getxattr", LastErrno);
+                }
+            }
+        }
+    }
+
+    public static void SetXattr(int fd, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        Span<byte> buf = stackalloc byte[Small];
+        fixed (byte* pn = Z(name, buf))
+        fixed (byte* pv = value)
+            Check(Libc.fsetxattr(fd, pn, pv, (nuint)value.Length, 0), "setxattr");
+    }
+
+    public static void RemoveXattr(int fd, ReadOnlySpan<byte> name)
+    {
+        Span<byte> buf = stackalloc byte[Small];
+        fixed (byte* pn = Z(name, buf))
+            if (Libc.fremovexattr(fd, pn) < 0 && LastErrno != Errno.ENODATA)
+                throw new PosixException("removexattr", LastErrno);
+    }
+
+    // ---- whole paths: only for the roots an admin names on the command line ----------------------
+
+    /// <summary>realpath(3): the canonical absolute path, or null with the errno.</summary>
+    public static byte[]? RealPath(ReadOnlySpan<byte> path, out int errno)
+    {
+        Span<byte> buf = path.Length < Small ? stackalloc byte[Small] : new byte[path.Length + 1];
+        fixed (byte* p = Z(path, buf))
+        {
+            byte* r = Libc.realpath(p, null);
+            if (r == null)
+            {
+                errno = LastErrno;
+                return null;
+            }
+            errno = 0;
+            var result = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(r).ToArray();
+            Libc.free(r);
+            return result;
+        }
+    }
+
+    /// <summary>access(2) with W_OK: 0 or the errno (EROFS for a read-only mount, even for root).</summary>
+    public static int CheckWritable(ReadOnlySpan<byte> path)
+    {
+        Span<byte> buf = path.Length < Small ? stackalloc byte[Small] : new byte[path.Length + 1];
+        fixed (byte* p = Z(path, buf))
+            return Libc.access(p, 2) < 0 ? LastErrno : 0;
+    }
+
+    public static int TryMkdir(ReadOnlySpan<byte> path, uint mode)
+    {
+        Span<byte> buf = path.Length < Small ? stackalloc byte[Small] : new byte[path.Length + 1];
+        fixed (byte* p = Z(path, buf))
+            return Libc.mkdir(p, mode) < 0 ? LastErrno : 0;
+    }
+
+    public static string ErrorMessage(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
+    internal static nint Getdents(int fd, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            nint n;
+            do n = Libc.getdents64(fd, p, (nuint)buffer.Length);
+            while (n < 0 && LastErrno == Errno.EINTR);
+            return n < 0 ? -LastErrno : n;
+        }
+    }
+}

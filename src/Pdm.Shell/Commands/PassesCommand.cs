@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Pdm.Actors;
+using Pdm.Native;
+
+namespace Pdm.Shell.Commands;
+
+/// <summary>`pdm passes`: every pass in the ledger with its state and counts.</summary>
+public sealed class PassesCommand(IConsoleIO console) : PdmCommand(console)
+{
+    public override Command Build()
+    {
+        var cmd = new Command("passes", "List the passes in the ledger") { LedgerOption };
+        cmd.SetAction(parse => Guard(() =>
+        {
+            using var ledger = LedgerLocation.OpenExisting(LedgerPath(parse));
+            var coordinator = new MigrationCoordinator(ledger);
+            Console.Out.WriteLine($"{"ID",4}  {"KIND",-5} {"STATE",-10} {"ENTRIES",12} {"COPIED",12} {"BYTES",10} {"FAILED",8}  {"STARTED",-19}  {"ENDED",-19}  SOURCE -> TARGET");
+            foreach (var pass in ledger.ListPasses())
+            {
+                var s = coordinator.GetState(pass.Id);
+                var c = s.Counters;
+                Console.Out.WriteLine($"{pass.Id,4}  {pass.Kind.ToString().ToLowerInvariant(),-5} {s.Status.ToString().ToLowerInvariant(),-10} " +
+                    $"{Format.Count(c.EntriesSeen),12} {Format.Count(c.FilesCopied),12} {Format.Bytes(c.BytesCopied),10} {Format.Count(c.Failed),8}  " +
+                    $"{Format.Time(s.StartedAt),-19}  {Format.Time(s.EndedAt),-19}  {ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
+            }
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Pdm.Ledger;
+
+namespace Pdm.Shell.Commands;
+
+/// <summary>Shared plumbing of every command: the --ledger option and turning errors into exit codes.</summary>
+public abstract class PdmCommand(IConsoleIO console)
+{
+    protected IConsoleIO Console { get; } = console;
+
+    protected static readonly Option<string?> LedgerOption = new("--ledger")
+    {
+        Description = "The ledger file (default: $PDM_LEDGER, else $XDG_STATE_HOME/pdm/ledger.db or ~/.local/state/pdm/ledger.db)",
+    };
+
+    protected static readonly Option<int?> ThreadsOption = new("--threads")
+    {
+        Description = $"Dedicated I/O threads (default: twice the cores, 4 to 32; here {Actors.NodeOptions.DefaultThreads})",
+    };
+
+    public abstract Command Build();
+
+    /// <summary>Runs the body and maps what it throws to the documented exit codes.</summary>
+    protected int Guard(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"pdm: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (LedgerUnavailableException e)
+        {
+            Console.Error.WriteLine($"pdm: {e.Message}");
+            return ExitCodes.LedgerUnavailable;
+        }
+    }
+
+    protected static int Threads(ParseResult parse)
+    {
+        int? t = parse.GetValue(ThreadsOption);
+        if (t is < 1 or > 1024) throw new UsageException($"--threads must be between 1 and 1024, not {t}");
+        return t ?? Actors.NodeOptions.DefaultThreads;
+    }
+
+    protected static string LedgerPath(ParseResult parse) => LedgerLocation.Resolve(parse.GetValue(LedgerOption));
+
+    protected static bool LedgerIsDefault(ParseResult parse) => string.IsNullOrEmpty(parse.GetValue(LedgerOption));
+}

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Pdm.Shell;
+using Pdm.Shell.Commands;
+
+return PdmCli.Run(args, new SystemConsoleIO());
+
+namespace Pdm.Shell
+{
+    /// <summary>The `pdm` command line: one class per command, exit codes as documented.</summary>
+    public static class PdmCli
+    {
+        public static int Run(string[] args, IConsoleIO console)
+        {
+            var root = new RootCommand($"""
+                pdm, the parallel data mover: copies directory trees byte-exact with all their metadata,
+                resumably, on an embedded ledger (or a cluster of mover nodes).
+
+                {ExitCodes.Help}
+                """);
+            foreach (var command in new PdmCommand[]
+                     {
+                         new CopyCommand(console), new ResumeCommand(console), new PassesCommand(console), new FailuresCommand(console),
+                     })
+                root.Subcommands.Add(command.Build());
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                console.Error.WriteLine($"pdm: {parse.Errors[0].Message} (see pdm --help)");
+                return ExitCodes.Usage;
+            }
+            return parse.Invoke(new InvocationConfiguration
+            {
+                ProcessTerminationTimeout = null, // pdm stops cleanly on its own
+                EnableDefaultExceptionHandler = true,
+                Output = console.Out,
+                Error = console.Error,
+            });
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using Pdm.Native;
+
+namespace Pdm.Shell;
+
+/// <summary>A source and target checked before anything is written, in canonical absolute form.</summary>
+public sealed record TreePair(byte[] Source, byte[] Target, bool TargetExists)
+{
+    public string SourceText => ByteNames.Escape(Source);
+    public string TargetText => ByteNames.Escape(Target);
+}
+
+/// <summary>Checks SRC and DST the way a user would expect, refusing with one line (exit 2).</summary>
+public static class TreeArguments
+{
+    public static TreePair Check(string source, string target)
+    {
+        var src = Sys.RealPath(ByteNames.FromString(source), out int e);
+        if (src is null)
+            throw new UsageException(e == Errno.ENOENT ? $"source {source} does not exist" : $"source {source}: {Sys.ErrorMessage(e)}");
+        if (Sys.TryStatPath(src, out var st) != 0 || st.Kind != EntryKind.Directory)
+            throw new UsageException($"source {source} is not a directory");
+
+        string full = Path.GetFullPath(target).TrimEnd('/');
+        if (full.Length == 0) full = "/";
+        byte[] dst;
+        bool exists;
+        var resolved = Sys.RealPath(ByteNames.FromString(full), out e);
+        if (resolved is not null)
+        {
+            if (Sys.TryStatPath(resolved, out var tst) != 0 || tst.Kind != EntryKind.Directory)
+                throw new UsageException($"target {target} exists and is not a directory");
+            dst = resolved;
+            exists = true;
+        }
+        else if (e == Errno.ENOENT)
+        {
+            string parent = Path.GetDirectoryName(full) ?? "/";
+            var parentReal = Sys.RealPath(ByteNames.FromString(parent), out int pe);
+            if (parentReal is null || Sys.TryStatPath(parentReal, out var pst) != 0 || pst.Kind != EntryKind.Directory)
+                throw new UsageException($"target's parent directory {parent} does not exist");
+            dst = ByteNames.Join(parentReal.AsSpan().SequenceEqual("/"u8) ? [] : parentReal, ByteNames.FromString(Path.GetFileName(full)));
+            if (dst[0] != (byte)'/') dst = [(byte)'/', .. dst];
+            exists = false;
+        }
+        else
+        {
+            throw new UsageException($"target {target}: {Sys.ErrorMessage(e)}");
+        }
+
+        if (src.AsSpan().SequenceEqual(dst)) throw new UsageException($"source and target are the same directory ({ByteNames.Escape(src)})");
+        if (IsInside(dst, src)) throw new UsageException($"target {target} is inside the source {source}");
+        if (IsInside(src, dst)) throw new UsageException($"source {source} is inside the target {target}");
+        return new TreePair(src, dst, exists);
+    }
+
+    private static bool IsInside(byte[] inner, byte[] outer) =>
+        outer.AsSpan().SequenceEqual("/"u8)
+        || (inner.Length > outer.Length && inner.AsSpan().StartsWith(outer) && inner[outer.Length] == (byte)'/');
+
+    /// <summary>Creates the target directory (owner-only until the pass finalizes it).</summary>
+    public static void CreateTarget(TreePair pair)
+    {
+        if (pair.TargetExists) return;
+        int e = Sys.TryMkdir(pair.Target, 0x1C0);
+        if (e != 0 && e != Errno.EEXIST) throw new UsageException($"cannot create target {pair.TargetText}: {Sys.ErrorMessage(e)}");
+    }
+}
