@@ -111,7 +111,10 @@ public sealed class DirectoryActor(ILedger ledger, WorkLimits limits)
             byte[] leader = ledger.ClaimInode(item.PassId, s.Dev, s.Ino, path);
             if (!leader.AsSpan().SequenceEqual(path))
             {
-                links.Add(new LinkEntry(name.ToArray(), leader));
+                if (target is { } ft && IsLinkedToLeader(ctx, item, dst, s, ft, leader))
+                    outcome.Add(new PassCounters { SkippedEqual = 1 });
+                else
+                    links.Add(new LinkEntry(name.ToArray(), leader));
                 return;
             }
         }
@@ -136,6 +139,32 @@ public sealed class DirectoryActor(ILedger ledger, WorkLimits limits)
             default:
                 batches.Add(new CopyEntry(EntryAction.Copy, name.ToArray(), s.Kind == EntryKind.File ? s.Size : 0));
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Whether the follower's target is already the leader's copy (same inode, and that copy matches
+    /// the source). Decided here, at scan time, so that the link batch always acts and counts the same
+    /// on every attempt.
+    /// </summary>
+    private static bool IsLinkedToLeader(PassContext ctx, WorkItem item, int dst, in FileStat source, in FileStat target, byte[] leaderPath)
+    {
+        if (target.Kind != EntryKind.File || target.Size != source.Size || target.Mtime != source.Mtime) return false;
+        var (leaderDir, leaderName) = ByteNames.Split(leaderPath);
+        bool sameDir = leaderDir.AsSpan().SequenceEqual(item.Dir);
+        int fd = -1;
+        try
+        {
+            if (!sameDir)
+            {
+                try { fd = Sys.OpenDirectoryBeneath(ctx.TargetRoot, leaderDir); }
+                catch (PosixException) { return false; }
+            }
+            return Sys.TryStat(sameDir ? dst : fd, leaderName, out var leader) == 0 && leader.Dev == target.Dev && leader.Ino == target.Ino;
+        }
+        finally
+        {
+            Sys.Close(fd);
         }
     }
 

@@ -105,9 +105,7 @@ public sealed class FileCopyActor(FileCopier copier)
                 long bytes = copier.CopyEntry(src, dst, entry.Name, temp, IsDirectory(dst, entry.Name), warnings);
                 return new PassCounters { FilesCopied = 1, BytesCopied = bytes };
             }
-            var leader = Sys.Stat(leaderFd, leaderName);
-            if (Sys.TryStat(dst, entry.Name, out var current) == 0 && current.Dev == leader.Dev && current.Ino == leader.Ino)
-                return new PassCounters { SkippedEqual = 1 };
+            // The scan found this entry not linked yet; linking again after a crash is harmless.
             int e = Sys.TryUnlinkAt(dst, temp, directory: false);
             if (e != 0 && e != Errno.ENOENT) throw new PosixException("unlink temporary", e);
             e = Sys.TryLinkAt(leaderFd, leaderName, dst, temp);

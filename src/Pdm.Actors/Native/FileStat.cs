@@ -8,14 +8,11 @@ public readonly record struct TimeNs(long Seconds, uint Nanoseconds)
     public long TotalNanoseconds => Seconds * 1_000_000_000L + Nanoseconds;
 }
 
-/// <summary>What lstat tells of one entry (from statx, with nanosecond times).</summary>
+/// <summary>What lstat tells of one entry (from statx, with nanosecond times). Mode holds the 07777 bits only.</summary>
 public readonly record struct FileStat(
-    EntryKind Kind, uint Permissions, uint Uid, uint Gid, long Size, long Blocks, uint Nlink,
+    EntryKind Kind, uint Mode, uint Uid, uint Gid, long Size, long Blocks, uint Nlink,
     ulong Dev, ulong Ino, uint RdevMajor, uint RdevMinor, TimeNs Atime, TimeNs Mtime, TimeNs Ctime)
 {
-    /// <summary>Mode bits incl. setuid, setgid and sticky (07777).</summary>
-    public uint Mode => Permissions;
-
     /// <summary>Whether the file has fewer allocated blocks than its size needs: it has holes.</summary>
     public bool IsSparse => Kind == EntryKind.File && Blocks * 512 < Size;
 

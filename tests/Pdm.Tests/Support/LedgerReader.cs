@@ -1,0 +1,20 @@
+using Pdm.Actors;
+using Pdm.Ledger;
+
+namespace Pdm.Tests.Support;
+
+/// <summary>Reads a pass's folded state straight from a ledger file.</summary>
+public static class LedgerReader
+{
+    public static PassState State(string ledgerPath, long passId)
+    {
+        using var ledger = SqliteLedger.Open(ledgerPath);
+        return new MigrationCoordinator(ledger).GetState(passId);
+    }
+
+    public static PassInfo LastPass(string ledgerPath)
+    {
+        using var ledger = SqliteLedger.Open(ledgerPath);
+        return ledger.ListPasses().OrderBy(p => p.Id).Last();
+    }
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+
+namespace Pdm.Tests.Support;
+
+/// <summary>The shared tools beside the repository (../shared/bench) and the pdm command built with the tests.</summary>
+public static class Tools
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    public static string Bench { get; } = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "bench"));
+
+    public static string Pdm { get; } = Path.Combine(AppContext.BaseDirectory, "pdm");
+
+    public static bool IsRoot { get; } = Environment.UserName == "root";
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Pdm.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Pdm.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>mktree.py PROFILE ROOT --seed 1 --scale X.</summary>
+    public static void MakeTree(string profile, string root, double scale, int seed = 1)
+    {
+        var r = Run("python3", [Path.Combine(Bench, "mktree.py"), profile, root, "--seed", seed.ToString(), "--scale", scale.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.True(r.ExitCode == 0, $"mktree {profile} failed: {r.Stderr}");
+    }
+
+    /// <summary>treediff.py SRC DST: asserts the trees are identical, content and metadata.</summary>
+    public static void AssertTreesEqual(string source, string target, params string[] skip)
+    {
+        var args = new List<string> { Path.Combine(Bench, "treediff.py"), source, target };
+        if (skip.Length > 0) { args.Add("--skip"); args.AddRange(skip); }
+        var r = Run("python3", [.. args]);
+        Assert.True(r.ExitCode == 0, $"treediff reports differences:\n{r.Stdout}\n{r.Stderr}");
+        Assert.Contains(" 0 differences", r.Stdout);
+    }
+
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Run(string file, string[] args, TimeSpan? timeout = null)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish");
+        }
+        p.WaitForExit();
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Runs the real `pdm` command.</summary>
+    public static Result Pdm_(params string[] args) => Run(Pdm, args);
+
+    /// <summary>Every path below root whose name starts with pdm's temporary prefix.</summary>
+    public static List<string> Temporaries(string root)
+    {
+        var r = Run("find", [root, "-name", ".pdm-tmp.*"]);
+        return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+    }
+}

@@ -1,0 +1,229 @@
+using Pdm.Actors;
+using Pdm.Ledger;
+using Pdm.Tests.Support;
+
+namespace Pdm.Tests.Unit;
+
+/// <summary>The ledger's transactions, on a real SQLite file.</summary>
+public sealed class LedgerTests : IDisposable
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+    private readonly TempTree _tmp = new();
+    private readonly SqliteLedger _ledger;
+
+    public LedgerTests() => _ledger = SqliteLedger.Open(_tmp["ledger.db"]);
+
+    public void Dispose()
+    {
+        _ledger.Dispose();
+        _tmp.Dispose();
+    }
+
+    private long StartPass()
+    {
+        long id = _ledger.CreatePass(PassKind.Copy, "/src"u8.ToArray(), "/dst"u8.ToArray());
+        _ledger.AppendLifecycle(id, PassEventType.Started);
+        return id;
+    }
+
+    private PassState State(long passId) => new MigrationCoordinator(_ledger).GetState(passId);
+
+    [Fact]
+    public void OpeningAppliesEveryMigrationOnceAndReopeningIsHarmless()
+    {
+        Assert.Equal(SqliteSchema.LatestVersion, _ledger.SchemaVersion);
+        using var again = SqliteLedger.Open(_tmp["ledger.db"]);
+        Assert.Equal(SqliteSchema.LatestVersion, again.SchemaVersion);
+    }
+
+    [Fact]
+    public void ANewPassOffersOnlyItsRootScan()
+    {
+        long pass = StartPass();
+        var items = _ledger.Claim("n1", 10, Lease);
+        var scan = Assert.Single(items);
+        Assert.Equal(WorkKind.Scan, scan.Kind);
+        Assert.Equal(pass, scan.PassId);
+        Assert.Empty(scan.Dir);
+        Assert.Empty(_ledger.Claim("n2", 10, Lease)); // leased, and the finalize waits for it
+    }
+
+    [Fact]
+    public void QueuedPassesAreNotClaimed()
+    {
+        _ledger.CreatePass(PassKind.Copy, "/a"u8.ToArray(), "/b"u8.ToArray());
+        Assert.Empty(_ledger.Claim("n1", 10, Lease));
+    }
+
+    [Fact]
+    public void ADirectoryIsFinalizedOnlyAfterEverythingBelowIt()
+    {
+        long pass = StartPass();
+        var root = _ledger.Claim("n", 10, Lease).Single();
+        var outcome = new ItemOutcome();
+        outcome.Subdirectories.Add("sub"u8.ToArray());
+        outcome.Batches.Add((WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, "f"u8.ToArray(), 1)])));
+        outcome.Add(new PassCounters { EntriesSeen = 2 });
+        _ledger.Complete("n", root, outcome);
+
+        var next = _ledger.Claim("n", 10, Lease);
+        Assert.Equal([WorkKind.Scan, WorkKind.Copy], next.Select(i => i.Kind).Order());
+        var subScan = next.Single(i => i.Kind == WorkKind.Scan);
+        Assert.Equal("sub"u8.ToArray(), subScan.Dir);
+        _ledger.Complete("n", next.Single(i => i.Kind == WorkKind.Copy), new ItemOutcome { Delta = new PassCounters { FilesCopied = 1, BytesCopied = 1 } });
+        Assert.Empty(_ledger.Claim("n", 10, Lease)); // root finalize still waits for the subtree
+
+        _ledger.Complete("n", subScan, new ItemOutcome());
+        var subFinalize = Assert.Single(_ledger.Claim("n", 10, Lease));
+        Assert.Equal((WorkKind.Finalize, "sub"), (subFinalize.Kind, System.Text.Encoding.UTF8.GetString(subFinalize.Dir)));
+        Assert.Empty(_ledger.Claim("n", 10, Lease));
+        _ledger.Complete("n", subFinalize, new ItemOutcome());
+
+        var rootFinalize = Assert.Single(_ledger.Claim("n", 10, Lease));
+        Assert.Equal(WorkKind.Finalize, rootFinalize.Kind);
+        Assert.Null(rootFinalize.ParentId);
+        _ledger.Complete("n", rootFinalize, new ItemOutcome());
+
+        var state = State(pass);
+        Assert.Equal(PassStatus.Completed, state.Status);
+        Assert.Equal(new PassCounters { EntriesSeen = 2, FilesCopied = 1, BytesCopied = 1 }, state.Counters);
+    }
+
+    [Fact]
+    public void AnItemTakenOverByAnotherNodeCannotBeCompletedByTheFirst()
+    {
+        long pass = StartPass();
+        var item = _ledger.Claim("slow", 1, TimeSpan.FromMilliseconds(-1)).Single(); // lease already expired
+        Assert.Equal(1, _ledger.ReclaimExpired(maxAttempts: 5));
+        var again = _ledger.Claim("fast", 1, Lease).Single();
+        Assert.Equal(item.Id, again.Id);
+
+        var stale = new ItemOutcome { Delta = new PassCounters { EntriesSeen = 99 } };
+        stale.Subdirectories.Add("ghost"u8.ToArray());
+        stale.Fail("x"u8.ToArray(), "open", 2, "No such file or directory");
+        Assert.Throws<LeaseLostException>(() => _ledger.Complete("slow", item, stale));
+
+        // nothing of the stale attempt was written: no counts, no failures, no spawned items
+        Assert.Equal(default, State(pass).Counters);
+        Assert.Empty(_ledger.Failures(pass, 0, 10));
+        _ledger.Complete("fast", again, new ItemOutcome { Delta = new PassCounters { EntriesSeen = 1 } });
+        Assert.Equal(1, State(pass).Counters.EntriesSeen);
+        Assert.Equal(WorkKind.Finalize, Assert.Single(_ledger.Claim("fast", 10, Lease)).Kind);
+    }
+
+    [Fact]
+    public void ACheckpointKeepsItsCountsAndCursorWhenTheScanIsRerun()
+    {
+        long pass = StartPass();
+        var scan = _ledger.Claim("n1", 1, TimeSpan.FromMilliseconds(-1)).Single();
+        var part = new ItemOutcome { Cursor = 4242, Delta = new PassCounters { EntriesSeen = 10, SkippedEqual = 10 } };
+        _ledger.Checkpoint("n1", scan, part, TimeSpan.FromMilliseconds(-1));
+        // n1 dies; its uncommitted work after the checkpoint is lost, the checkpoint is not
+        _ledger.ReclaimExpired(5);
+        var rerun = _ledger.Claim("n2", 1, Lease).Single();
+        Assert.Equal(4242, rerun.Cursor);
+        Assert.Equal(2, rerun.Attempts);
+        _ledger.Complete("n2", rerun, new ItemOutcome { Delta = new PassCounters { EntriesSeen = 5, SkippedEqual = 5 } });
+        Assert.Equal(new PassCounters { EntriesSeen = 15, SkippedEqual = 15 }, State(pass).Counters);
+        Assert.True(_ledger.GetPass(pass)!.SweepTemporaries);
+    }
+
+    [Fact]
+    public void AnItemThatKeepsKillingItsNodeIsFailedAndThePassGoesOn()
+    {
+        long pass = StartPass();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Single(_ledger.Claim("n", 1, TimeSpan.FromMilliseconds(-1)));
+            _ledger.ReclaimExpired(maxAttempts: 3);
+        }
+        var failure = Assert.Single(_ledger.Failures(pass, 0, 10));
+        Assert.Contains("gave up after 3 attempts", failure.Message);
+        Assert.Equal(1, State(pass).Counters.Failed);
+        // the root scan is failed, so the root finalize is ready and the pass can end
+        Assert.Equal(WorkKind.Finalize, Assert.Single(_ledger.Claim("n", 10, Lease)).Kind);
+    }
+
+    [Fact]
+    public void ReleasedItemsAreReadyAgainWithoutCountingAnAttempt()
+    {
+        StartPass();
+        var item = _ledger.Claim("n", 1, Lease).Single();
+        _ledger.Release("n", [item.Id]);
+        var again = _ledger.Claim("other", 1, Lease).Single();
+        Assert.Equal(item.Id, again.Id);
+        Assert.Equal(1, again.Attempts);
+    }
+
+    [Fact]
+    public void ItemsOfADeadLocalNodeAreReleased()
+    {
+        StartPass();
+        var now = DateTimeOffset.UtcNow;
+        _ledger.RegisterNode(new NodeInfo("dead", "h", 999999, 1, "1", now, now, "running"));
+        _ledger.Claim("dead", 1, Lease).Single();
+        Assert.Equal(1, _ledger.ReleaseDeadLocalNodes("h", (_, _) => false));
+        Assert.Single(_ledger.Claim("alive", 1, Lease));
+        Assert.DoesNotContain(_ledger.ListNodes(), n => n.Id == "dead");
+    }
+
+    [Fact]
+    public void LinkBatchesWaitForEveryScanAndCopyOfThePass()
+    {
+        StartPass();
+        var root = _ledger.Claim("n", 1, Lease).Single();
+        var outcome = new ItemOutcome();
+        outcome.Batches.Add((WorkKind.Link, Engine.BatchCodec.EncodeLinks([new Engine.LinkEntry("b"u8.ToArray(), "a"u8.ToArray())])));
+        outcome.Batches.Add((WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, "a"u8.ToArray(), 1)])));
+        _ledger.Complete("n", root, outcome);
+        var copy = Assert.Single(_ledger.Claim("n", 10, Lease));
+        Assert.Equal(WorkKind.Copy, copy.Kind);
+        _ledger.Complete("n", copy, new ItemOutcome());
+        Assert.Equal(WorkKind.Link, Assert.Single(_ledger.Claim("n", 10, Lease)).Kind);
+    }
+
+    [Fact]
+    public void TheFirstPathOfAnInodeLeadsAndClaimingAgainIsIdempotent()
+    {
+        long pass = StartPass();
+        Assert.Equal("a/x"u8.ToArray(), _ledger.ClaimInode(pass, 1, 7, "a/x"u8.ToArray()));
+        Assert.Equal("a/x"u8.ToArray(), _ledger.ClaimInode(pass, 1, 7, "b/y"u8.ToArray()));
+        Assert.Equal("a/x"u8.ToArray(), _ledger.ClaimInode(pass, 1, 7, "a/x"u8.ToArray()));
+        Assert.Equal("c"u8.ToArray(), _ledger.ClaimInode(pass, 2, 7, "c"u8.ToArray()));
+    }
+
+    [Fact]
+    public void StatusFoldsFromTheSnapshotOn()
+    {
+        long pass = StartPass();
+        var item = _ledger.Claim("n", 1, Lease).Single();
+        for (int i = 0; i < 1500; i++)
+            _ledger.Checkpoint("n", item, new ItemOutcome { Cursor = i + 1, Delta = new PassCounters { EntriesSeen = 1 } }, Lease);
+        var first = State(pass); // folds 1500+ events and snapshots them
+        var snapshot = _ledger.LoadSnapshot(pass);
+        Assert.NotNull(snapshot);
+        Assert.Equal(first.LastEventId, snapshot.LastEventId);
+        _ledger.Checkpoint("n", item, new ItemOutcome { Cursor = 9999, Delta = new PassCounters { EntriesSeen = 1 } }, Lease);
+        Assert.Equal(1501, State(pass).Counters.EntriesSeen);
+        Assert.Single(_ledger.EventsSince(pass, snapshot.LastEventId, 100));
+    }
+
+    [Fact]
+    public void TheFoldTracksLifecycleAndActiveTime()
+    {
+        var t0 = DateTimeOffset.FromUnixTimeSeconds(1000);
+        var s = PassState.Initial(1)
+            .Apply(new PassEvent(1, 1, PassEventType.Created, t0, default, null))
+            .Apply(new PassEvent(2, 1, PassEventType.Started, t0, default, null))
+            .Apply(new PassEvent(3, 1, PassEventType.Progressed, t0.AddSeconds(5), new PassCounters { FilesCopied = 3 }, null))
+            .Apply(new PassEvent(4, 1, PassEventType.Interrupted, t0.AddSeconds(10), default, null));
+        Assert.Equal(PassStatus.Queued, s.Status);
+        Assert.Equal(TimeSpan.FromSeconds(10), s.Elapsed(t0.AddSeconds(100)));
+        s = s.Apply(new PassEvent(5, 1, PassEventType.Resumed, t0.AddSeconds(50), default, null))
+             .Apply(new PassEvent(6, 1, PassEventType.Completed, t0.AddSeconds(55), new PassCounters { FilesCopied = 1 }, null));
+        Assert.Equal(PassStatus.Completed, s.Status);
+        Assert.Equal(4, s.Counters.FilesCopied);
+        Assert.Equal(TimeSpan.FromSeconds(15), s.Elapsed(t0.AddSeconds(100)));
+        Assert.Equal(t0.AddSeconds(55), s.EndedAt);
+    }
+}
