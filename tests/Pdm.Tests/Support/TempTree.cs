@@ -14,7 +14,8 @@ public sealed class TempTree : IDisposable
         Run("chattr", "-R", "-i", Root);
         Run("chmod", "-R", "u+rwx", Root);
         Run("umount", "-l", Path.Combine(Root, "ro"));
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        // not Directory.Delete: .NET cannot name files whose names are not UTF-8, nor very long paths
+        Run("rm", "-rf", Root);
     }
 
     private static void Run(string file, params string[] args)

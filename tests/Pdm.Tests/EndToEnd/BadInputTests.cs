@@ -1,0 +1,112 @@
+using Pdm.Tests.Support;
+
+namespace Pdm.Tests.EndToEnd;
+
+/// <summary>Bad input: one clear line on stderr, exit status 2, and nothing written (no target, no ledger).</summary>
+public sealed class BadInputTests : IDisposable
+{
+    private readonly TempTree _tmp = new();
+
+    public BadInputTests()
+    {
+        Directory.CreateDirectory(_tmp["src/inner"]);
+        File.WriteAllText(_tmp["src/file"], "x");
+    }
+
+    public void Dispose() => _tmp.Dispose();
+
+    private void AssertRefused(string expectedMessage, params string[] args)
+    {
+        var before = Snapshot();
+        var r = Tools.Pdm_(args);
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}, stderr: {r.Stderr}");
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var line = Assert.Single(lines);
+        Assert.StartsWith("pdm: ", line);
+        Assert.Contains(expectedMessage, line);
+        Assert.Equal(before, Snapshot());
+    }
+
+    private string Snapshot() => Tools.Run("find", [_tmp.Root]).Stdout;
+
+    [Fact]
+    public void AMissingSourceIsRefused() =>
+        AssertRefused("does not exist", "copy", _tmp["nope"], _tmp["dst"], "--ledger", _tmp["l.db"]);
+
+    [Fact]
+    public void ASourceThatIsAFileIsRefused() =>
+        AssertRefused("is not a directory", "copy", _tmp["src/file"], _tmp["dst"], "--ledger", _tmp["l.db"]);
+
+    [Fact]
+    public void TheSameDirectoryIsRefused() =>
+        AssertRefused("the same directory", "copy", _tmp["src"], _tmp["src"] + "/", "--ledger", _tmp["l.db"]);
+
+    [Fact]
+    public void TheSameDirectoryThroughASymlinkIsRefused()
+    {
+        File.CreateSymbolicLink(_tmp["alias"], _tmp["src"]);
+        AssertRefused("the same directory", "copy", _tmp["src"], _tmp["alias"], "--ledger", _tmp["l.db"]);
+    }
+
+    [Fact]
+    public void ATargetInsideTheSourceIsRefused() =>
+        AssertRefused("inside the source", "copy", _tmp["src"], _tmp["src/inner/copy"], "--ledger", _tmp["l.db"]);
+
+    [Fact]
+    public void ASourceInsideTheTargetIsRefused() =>
+        AssertRefused("inside the target", "copy", _tmp["src/inner"], _tmp["src"], "--ledger", _tmp["l.db"]);
+
+    [Fact]
+    public void ATargetWhoseParentIsMissingIsRefused() =>
+        AssertRefused("parent directory", "copy", _tmp["src"], _tmp["no/such/dst"], "--ledger", _tmp["l.db"]);
+
+    [Fact]
+    public void ATargetThatIsAFileIsRefused() =>
+        AssertRefused("not a directory", "copy", _tmp["src"], _tmp["src/file"], "--ledger", _tmp["l.db"]);
+
+    [Fact]
+    public void ALedgerInAMissingDirectoryIsRefused() =>
+        AssertRefused("cannot create ledger", "copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["nodir/l.db"]);
+
+    [Fact]
+    public void ALedgerPathThatIsADirectoryIsRefused() =>
+        AssertRefused("is a directory", "copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["src/inner"]);
+
+    [Fact]
+    public void ALedgerOnAReadOnlyFilesystemIsRefused()
+    {
+        Assert.True(Tools.IsRoot, "this test runs as root, as CI does (it mounts a read-only tmpfs)");
+        Directory.CreateDirectory(_tmp["ro"]);
+        var mount = Tools.Run("mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", _tmp["ro"]]);
+        Assert.True(mount.ExitCode == 0, "mount: " + mount.Stderr);
+        AssertRefused("Read-only file system", "copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["ro/l.db"]);
+    }
+
+    [Fact]
+    public void BadThreadCountsAreRefused() =>
+        AssertRefused("--threads", "copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["l.db"], "--threads", "0");
+
+    [Fact]
+    public void UnknownCommandsAndMissingArgumentsAreRefused()
+    {
+        AssertRefused("", "frobnicate");
+        AssertRefused("", "copy", _tmp["src"]);
+    }
+
+    [Fact]
+    public void ResumingAPassThatDoesNotExistIsRefused()
+    {
+        Assert.Equal(0, Tools.Pdm_("copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["l.db"]).ExitCode);
+        AssertRefused("no pass 42", "resume", "42", "--ledger", _tmp["l.db"]);
+        AssertRefused("already completed", "resume", "1", "--ledger", _tmp["l.db"]);
+    }
+
+    [Fact]
+    public void HelpListsTheExitCodes()
+    {
+        var r = Tools.Pdm_("--help");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("130 interrupted", r.Stdout);
+        Assert.Contains("copy", r.Stdout);
+    }
+}

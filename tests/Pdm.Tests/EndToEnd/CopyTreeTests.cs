@@ -1,0 +1,134 @@
+using Pdm.Ledger;
+using Pdm.Tests.Support;
+
+namespace Pdm.Tests.EndToEnd;
+
+/// <summary>`pdm copy` on real trees from mktree.py, checked byte-exact with treediff.py.</summary>
+public sealed class CopyTreeTests : IDisposable
+{
+    private readonly TempTree _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    [Theory]
+    [InlineData("small", 0.03)]
+    [InlineData("mixed", 0.05)]
+    [InlineData("large", 0.01)]
+    [InlineData("wide", 0.04)]
+    [InlineData("nasty", 1.0)]
+    public void EveryProfileIsCopiedExactlyAndASecondPassCopiesNothing(string profile, double scale)
+    {
+        string src = _tmp["src"], dst = _tmp["dst"], ledger = _tmp["ledger.db"];
+        Tools.MakeTree(profile, src, scale);
+
+        var first = Tools.Pdm_("copy", src, dst, "--ledger", ledger);
+        Assert.True(first.ExitCode == 0, $"pdm copy exited {first.ExitCode}:\n{first.Stdout}\n{first.Stderr}");
+        Tools.AssertTreesEqual(src, dst);
+        Assert.Empty(Tools.Temporaries(dst));
+        var pass1 = LedgerReader.LastPass(ledger);
+        var c1 = LedgerReader.State(ledger, pass1.Id).Counters;
+        Assert.Equal(PassStatus.Completed, LedgerReader.State(ledger, pass1.Id).Status);
+        Assert.True(c1.FilesCopied > 0);
+        Assert.Equal(0, c1.Failed);
+        Assert.Equal(0, c1.SkippedEqual);
+
+        var second = Tools.Pdm_("copy", src, dst, "--ledger", ledger);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        var pass2 = LedgerReader.LastPass(ledger);
+        Assert.NotEqual(pass1.Id, pass2.Id);
+        var c2 = LedgerReader.State(ledger, pass2.Id).Counters;
+        Assert.Equal(0, c2.FilesCopied);
+        Assert.Equal(0, c2.BytesCopied);
+        Assert.Equal(0, c2.HardLinks);
+        Assert.Equal(0, c2.MetadataFixed);
+        Assert.Equal(c1.EntriesSeen, c2.EntriesSeen);
+        Assert.Equal(c1.FilesCopied + c1.HardLinks, c2.SkippedEqual);
+        Tools.AssertTreesEqual(src, dst);
+    }
+
+    [Fact]
+    public void ChangesAreCopiedAndMetadataOnlyChangesAreFixedInPlace()
+    {
+        string src = _tmp["src"], dst = _tmp["dst"], ledger = _tmp["ledger.db"];
+        Tools.MakeTree("small", src, 0.01);
+        Assert.Equal(0, Tools.Pdm_("copy", src, dst, "--ledger", ledger).ExitCode);
+
+        File.WriteAllText(Path.Combine(src, "f00000.dat"), "changed content");            // data: copied
+        File.SetUnixFileMode(Path.Combine(src, "f00001.dat"), UnixFileMode.UserRead);       // mode only: fixed in place
+        File.WriteAllText(Path.Combine(src, "d00", "brand-new"), "new");                    // new
+        Directory.CreateDirectory(Path.Combine(src, "new-dir", "deeper"));                  // new dirs
+        var inode = new FileInfo(Path.Combine(dst, "f00001.dat"));
+        long inodeBefore = Inode(inode.FullName);
+
+        var r = Tools.Pdm_("copy", src, dst, "--ledger", ledger);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Tools.AssertTreesEqual(src, dst);
+        var c = LedgerReader.State(ledger, LedgerReader.LastPass(ledger).Id).Counters;
+        Assert.Equal(2, c.FilesCopied);
+        Assert.Equal(1, c.MetadataFixed);
+        Assert.Equal(inodeBefore, Inode(inode.FullName)); // fixed in place, not rewritten
+    }
+
+    [Fact]
+    public void ADirectoryReplacedByAFileAndAFileReplacedByADirectoryAreCopied()
+    {
+        string src = _tmp["src"], dst = _tmp["dst"], ledger = _tmp["ledger.db"];
+        Directory.CreateDirectory(Path.Combine(src, "was-dir", "inner"));
+        File.WriteAllText(Path.Combine(src, "was-dir", "inner", "x"), "x");
+        File.WriteAllText(Path.Combine(src, "was-file"), "y");
+        Assert.Equal(0, Tools.Pdm_("copy", src, dst, "--ledger", ledger).ExitCode);
+
+        Directory.Delete(Path.Combine(src, "was-dir"), recursive: true);
+        File.WriteAllText(Path.Combine(src, "was-dir"), "now a file");
+        File.Delete(Path.Combine(src, "was-file"));
+        Directory.CreateDirectory(Path.Combine(src, "was-file"));
+        File.WriteAllText(Path.Combine(src, "was-file", "z"), "z");
+        var r = Tools.Pdm_("copy", src, dst, "--ledger", ledger);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Tools.AssertTreesEqual(src, dst);
+    }
+
+    [Fact]
+    public void AFileThatCannotBeWrittenIsAFailureThatDoesNotStopThePass()
+    {
+        Assert.True(Tools.IsRoot, "this test runs as root, as CI does (chattr +i needs it)");
+        string src = _tmp["src"], dst = _tmp["dst"], ledger = _tmp["ledger.db"];
+        Directory.CreateDirectory(Path.Combine(src, "locked"));
+        File.WriteAllText(Path.Combine(src, "locked", "blocked-file"), "data");
+        File.WriteAllText(Path.Combine(src, "fine"), "data");
+        Directory.CreateDirectory(Path.Combine(dst, "locked"));
+        var chattr = Tools.Run("chattr", ["+i", Path.Combine(dst, "locked")]);
+        Assert.True(chattr.ExitCode == 0, "chattr +i: " + chattr.Stderr);
+
+        var r = Tools.Pdm_("copy", src, dst, "--ledger", ledger);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("locked/blocked-file", r.Stderr);
+        Assert.True(File.Exists(Path.Combine(dst, "fine")));
+        var pass = LedgerReader.LastPass(ledger);
+        var failures = Tools.Pdm_("failures", pass.Id.ToString(), "--ledger", ledger);
+        Assert.Equal(0, failures.ExitCode);
+        Assert.Contains("locked/blocked-file: open: Operation not permitted (errno 1)", failures.Stdout);
+        Assert.True(LedgerReader.State(ledger, pass.Id).Counters.Failed >= 1);
+    }
+
+    [Fact]
+    public void ADirectoryOfManyEntriesIsCheckpointedAndBatchedWithoutLosingAnEntry()
+    {
+        string src = _tmp["src"], dst = _tmp["dst"], ledger = _tmp["ledger.db"];
+        Tools.MakeTree("wide", src, 0.2); // 10,000 entries in one directory: several checkpoints and batches
+        var r = Tools.Pdm_("copy", src, dst, "--ledger", ledger, "--threads", "3");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Tools.AssertTreesEqual(src, dst);
+        using var l = SqliteLedger.Open(ledger);
+        var pass = l.ListPasses().Single();
+        var progress = l.EventsSince(pass.Id, 0, 100_000).Where(e => e.Type == PassEventType.Progressed).ToList();
+        Assert.True(progress.Count(e => e.Delta.EntriesSeen > 0) >= 2, "the wide directory's scan checkpointed");
+        Assert.Equal(10_000 + 64 * 2 + 1, progress.Sum(e => e.Delta.EntriesSeen));
+    }
+
+    private static long Inode(string path)
+    {
+        var r = Tools.Run("stat", ["-c", "%i", path]);
+        return long.Parse(r.Stdout.Trim());
+    }
+}
