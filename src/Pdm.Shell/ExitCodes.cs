@@ -11,12 +11,14 @@ public static class ExitCodes
     public const int Usage = 2;
     /// <summary>The ledger cannot be opened or reached.</summary>
     public const int LedgerUnavailable = 3;
+    /// <summary>pdm itself failed (a bug): the message says where; the pass can be resumed.</summary>
+    public const int InternalError = 70;
     /// <summary>Interrupted (Ctrl-C, SIGTERM); the pass can be resumed.</summary>
     public const int Interrupted = 130;
 
     public const string Help = """
         Exit status: 0 done; 1 done with failures (listed by `pdm failures ID`); 2 bad usage or refused,
-        nothing written; 3 ledger unreachable; 130 interrupted (resume with `pdm resume ID`).
+        nothing written; 3 ledger unreachable; 70 internal error (a bug); 130 interrupted (resume with `pdm resume ID`).
         """;
 }
 

@@ -115,7 +115,8 @@ public sealed class MoverNode
             if (onlyPass is { } passId && Volatile.Read(ref _inFlight) == 0 && _ledger.GetPass(passId)?.Status is not PassStatus.Running)
                 return;
             // Nothing to claim: wait for one of our items to finish (it may have spawned work), or poll.
-            _wake.Wait(TimeSpan.FromMilliseconds(idleDelayMs), stop);
+            try { _wake.Wait(TimeSpan.FromMilliseconds(idleDelayMs), stop); }
+            catch (OperationCanceledException) { return; }
             idleDelayMs = Math.Min(idleDelayMs * 2, 200);
         }
     }

@@ -37,6 +37,16 @@ public abstract class PdmCommand(IConsoleIO console)
             Console.Error.WriteLine($"pdm: {e.Message}");
             return ExitCodes.LedgerUnavailable;
         }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            Console.Error.WriteLine($"pdm: ledger error: {e.Message}");
+            return ExitCodes.LedgerUnavailable;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Console.Error.WriteLine($"pdm: internal error: {e}");
+            return ExitCodes.InternalError;
+        }
     }
 
     protected static int Threads(ParseResult parse)

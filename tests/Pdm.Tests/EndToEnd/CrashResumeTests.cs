@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Pdm.Ledger;
+using Pdm.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Pdm.Tests.EndToEnd;
+
+/// <summary>A copy killed at any moment and run again ends exactly as an uninterrupted one.</summary>
+public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
+{
+    private readonly TempTree _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    private string BuildSource()
+    {
+        string src = _tmp["src"];
+        Directory.CreateDirectory(src);
+        Tools.MakeTree("small", Path.Combine(src, "small"), 0.12);
+        Tools.MakeTree("mixed", Path.Combine(src, "mixed"), 0.05);
+        Tools.MakeTree("nasty", Path.Combine(src, "nasty"), 1.0);
+        return src;
+    }
+
+    private static Process Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo(Tools.Pdm) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        p.StandardOutput.ReadToEndAsync();
+        p.StandardError.ReadToEndAsync();
+        return p;
+    }
+
+    [Fact]
+    public void SigkillAtRandomMomentsThenRerunningGivesTheSameTreeAndTheSameCounts()
+    {
+        string src = BuildSource();
+        var baseline = Tools.Pdm_("copy", src, _tmp["base"], "--ledger", _tmp["base.db"], "--threads", "2");
+        Assert.True(baseline.ExitCode == 0, baseline.Stderr);
+        var expected = LedgerReader.State(_tmp["base.db"], 1).Counters;
+
+        int seed = Environment.TickCount;
+        var random = new Random(seed);
+        log.WriteLine($"seed {seed}");
+        int killed = 0;
+        string[] args = ["copy", src, _tmp["dst"], "--ledger", _tmp["crash.db"], "--threads", "2"];
+        for (int round = 0; round < 4; round++)
+        {
+            using var p = Start(args);
+            int delay = random.Next(150, 900);
+            if (p.WaitForExit(delay)) break; // finished before we got to it
+            p.Kill(); // SIGKILL
+            p.WaitForExit();
+            killed++;
+            log.WriteLine($"killed after {delay} ms");
+        }
+        Assert.True(killed >= 1, "no run was interrupted: the tree is too small for this machine");
+
+        var final = Tools.Pdm_(args);
+        Assert.True(final.ExitCode == 0, $"{final.Stdout}\n{final.Stderr}");
+        Tools.AssertTreesEqual(src, _tmp["dst"]);
+        Assert.Empty(Tools.Temporaries(_tmp["dst"]));
+
+        using var ledger = SqliteLedger.Open(_tmp["crash.db"]);
+        var pass = Assert.Single(ledger.ListPasses()); // every re-run resumed the same pass
+        Assert.Equal(PassStatus.Completed, pass.Status);
+        Assert.Equal(expected, LedgerReader.State(_tmp["crash.db"], pass.Id).Counters);
+    }
+
+    [Fact]
+    public void CtrlCStopsCleanlyAndResumeFinishesThePass()
+    {
+        string src = BuildSource();
+        using var p = Start("copy", src, _tmp["dst"], "--ledger", _tmp["l.db"], "--threads", "1");
+        Thread.Sleep(400);
+        Assert.False(p.HasExited, "the copy ended before it could be interrupted");
+        Assert.Equal(0, Tools.Run("kill", ["-INT", p.Id.ToString()]).ExitCode);
+        Assert.True(p.WaitForExit(30_000), "pdm did not stop on SIGINT");
+        Assert.Equal(130, p.ExitCode);
+
+        var status = Tools.Pdm_("passes", "--ledger", _tmp["l.db"]);
+        Assert.Contains("queued", status.Stdout); // interrupted: waits to be resumed
+
+        var resumed = Tools.Pdm_("resume", "1", "--ledger", _tmp["l.db"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("resuming copy pass 1", resumed.Stderr);
+        Tools.AssertTreesEqual(src, _tmp["dst"]);
+        Assert.Empty(Tools.Temporaries(_tmp["dst"]));
+    }
+}
