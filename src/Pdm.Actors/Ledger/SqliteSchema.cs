@@ -99,6 +99,13 @@ internal static class SqliteSchema
                 state         TEXT    NOT NULL
             );
             """),
+        // Claims read ready items in id order: an index holding only those keeps a claim from walking
+        // every finished item (it did, through the IN-list index above). Same for expired leases.
+        (2, """
+            DROP INDEX work_items_claimable;
+            CREATE INDEX work_items_ready ON work_items (id) WHERE state = 'ready';
+            CREATE INDEX work_items_leased ON work_items (lease_expires) WHERE state = 'leased';
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -37,6 +37,26 @@ public sealed class LedgerTests : IDisposable
     }
 
     [Fact]
+    public void ALedgerOfAnOlderSchemaIsMigratedAndKeepsItsPasses()
+    {
+        string path = _tmp["old.db"];
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);"
+                + SqliteSchema.Migrations[0].Sql
+                + "INSERT INTO schema_migrations VALUES (1, 0);"
+                + "INSERT INTO passes (kind, source, target, state, created_at) VALUES ('copy', X'2F61', X'2F62', 'queued', 0);";
+            cmd.ExecuteNonQuery();
+        }
+        using var ledger = SqliteLedger.Open(path);
+        Assert.Equal(SqliteSchema.LatestVersion, ledger.SchemaVersion);
+        Assert.True(SqliteSchema.LatestVersion >= 2);
+        Assert.Equal("/a"u8.ToArray(), Assert.Single(ledger.ListPasses()).Source);
+    }
+
+    [Fact]
     public void ANewPassOffersOnlyItsRootScan()
     {
         long pass = StartPass();
