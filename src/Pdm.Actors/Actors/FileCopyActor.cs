@@ -13,43 +13,17 @@ public sealed class FileCopyActor(FileCopier copier)
 {
     public ItemOutcome CopyBatch(PassContext ctx, WorkItem item, CancellationToken cancel)
     {
-        var outcome = new ItemOutcome();
         var entries = BatchCodec.DecodeCopies(item.Payload ?? throw new InvalidDataException("copy item without payload"));
-        if (!OpenPair(ctx, item, outcome, entries.Select(e => e.Name), out int src, out int dst)) return outcome;
-        var warnings = new List<PosixException>();
-        try
+        return ForEachEntry(ctx, item, entries, e => e.Name, cancel, (src, dst, entry, temp, warnings) =>
         {
-            for (int i = 0; i < entries.Count; i++)
+            if (entry.Action == EntryAction.FixMetadata)
             {
-                cancel.ThrowIfCancellationRequested();
-                var entry = entries[i];
-                warnings.Clear();
-                try
-                {
-                    if (entry.Action == EntryAction.FixMetadata)
-                    {
-                        copier.FixMetadata(src, dst, entry.Name, warnings);
-                        outcome.Add(new PassCounters { MetadataFixed = 1 });
-                    }
-                    else
-                    {
-                        long bytes = copier.CopyEntry(src, dst, entry.Name, FileCopier.TemporaryName(item.Id, i),
-                            entry.Action == EntryAction.CopyReplacingDirectory, warnings);
-                        outcome.Add(new PassCounters { FilesCopied = 1, BytesCopied = bytes });
-                    }
-                }
-                catch (PosixException e) { outcome.Fail(ByteNames.Join(item.Dir, entry.Name), e.Operation, e.Errno, e.Reason); }
-                catch (FileChangedException e) { outcome.Fail(ByteNames.Join(item.Dir, entry.Name), "copy", 0, e.Message); }
-                foreach (var w in warnings)
-                    outcome.Fail(ByteNames.Join(item.Dir, entry.Name), w.Operation, w.Errno, w.Reason);
+                copier.FixMetadata(src, dst, entry.Name, warnings);
+                return new PassCounters { MetadataFixed = 1 };
             }
-            return outcome;
-        }
-        finally
-        {
-            Sys.Close(src);
-            Sys.Close(dst);
-        }
+            long bytes = copier.CopyEntry(src, dst, entry.Name, temp, entry.Action == EntryAction.CopyReplacingDirectory, warnings);
+            return new PassCounters { FilesCopied = 1, BytesCopied = bytes };
+        });
     }
 
     /// <summary>
@@ -59,9 +33,22 @@ public sealed class FileCopyActor(FileCopier copier)
     /// </summary>
     public ItemOutcome LinkBatch(PassContext ctx, WorkItem item, CancellationToken cancel)
     {
-        var outcome = new ItemOutcome();
         var entries = BatchCodec.DecodeLinks(item.Payload ?? throw new InvalidDataException("link item without payload"));
-        if (!OpenPair(ctx, item, outcome, entries.Select(e => e.Name), out int src, out int dst)) return outcome;
+        return ForEachEntry(ctx, item, entries, e => e.Name, cancel,
+            (src, dst, entry, temp, warnings) => LinkOne(ctx, src, dst, entry, temp, warnings));
+    }
+
+    private delegate PassCounters EntryAct<T>(int sourceDir, int targetDir, T entry, byte[] temporary, List<PosixException> warnings);
+
+    /// <summary>
+    /// Runs <paramref name="act"/> on every entry of a batch with both directories open: a failure is
+    /// recorded against its entry and the batch goes on; a warning is recorded and the entry still counts.
+    /// </summary>
+    private static ItemOutcome ForEachEntry<T>(PassContext ctx, WorkItem item, List<T> entries, Func<T, byte[]> nameOf,
+        CancellationToken cancel, EntryAct<T> act)
+    {
+        var outcome = new ItemOutcome();
+        if (!OpenPair(ctx, item, outcome, entries.Select(nameOf), out int src, out int dst)) return outcome;
         var warnings = new List<PosixException>();
         try
         {
@@ -69,15 +56,14 @@ public sealed class FileCopyActor(FileCopier copier)
             {
                 cancel.ThrowIfCancellationRequested();
                 var entry = entries[i];
-                var path = ByteNames.Join(item.Dir, entry.Name);
                 warnings.Clear();
                 try
                 {
-                    outcome.Add(LinkOne(ctx, src, dst, entry, FileCopier.TemporaryName(item.Id, i), warnings));
+                    outcome.Add(act(src, dst, entry, FileCopier.TemporaryName(item.Id, i), warnings));
                 }
-                catch (PosixException e) { outcome.Fail(path, e.Operation, e.Errno, e.Reason); }
-                catch (FileChangedException e) { outcome.Fail(path, "copy", 0, e.Message); }
-                foreach (var w in warnings) outcome.Fail(path, w.Operation, w.Errno, w.Reason);
+                catch (PosixException e) { outcome.Fail(ByteNames.Join(item.Dir, nameOf(entry)), e.Operation, e.Errno, e.Reason); }
+                catch (FileChangedException e) { outcome.Fail(ByteNames.Join(item.Dir, nameOf(entry)), "copy", 0, e.Message); }
+                foreach (var w in warnings) outcome.Fail(ByteNames.Join(item.Dir, nameOf(entry)), w.Operation, w.Errno, w.Reason);
             }
             return outcome;
         }
