@@ -18,13 +18,18 @@ public static class TreeRemover
             {
                 // A 0500 directory of an earlier copy still has to be emptied.
                 if (!Sys.IsRoot && (st.Mode & 0x1C0) != 0x1C0) Sys.Fchmod(fd, st.Mode | 0x1C0);
+                // Read a bounded chunk of names, remove them, read again from the start: no cookie goes
+                // stale under our removals, and memory stays bounded however big the directory.
                 using var reader = new DirectoryReader(fd);
-                while (reader.Next(out var child, out _))
+                var chunk = new List<byte[]>();
+                do
                 {
-                    Remove(fd, child);
-                    // Removing entries while reading: start over so no cookie goes stale.
+                    chunk.Clear();
                     reader.Seek(0);
+                    while (chunk.Count < 4096 && reader.Next(out var child, out _)) chunk.Add(child.ToArray());
+                    foreach (var child in chunk) Remove(fd, child);
                 }
+                while (chunk.Count > 0);
             }
             finally
             {
