@@ -10,8 +10,10 @@ namespace Pdm.Actors;
 /// until finalized), and turns what must be done into bounded copy and link batches and child scans.
 /// Every <see cref="WorkLimits.CheckpointEntries"/> entries it checkpoints what it found together with
 /// the directory cookie it reached, so a crash loses no count and a huge directory never sits in memory.
+/// A directory with nothing to do below it (a leaf, or one whose entries are all equal) is finalized
+/// by its scan: one work item instead of two.
 /// </summary>
-public sealed class DirectoryActor(ILedger ledger, WorkLimits limits)
+public sealed class DirectoryActor(ILedger ledger, WorkLimits limits, DirectoryFinalizer finalizer)
 {
     /// <summary>Scans; <paramref name="checkpoint"/> commits a partial outcome. Returns the final outcome.</summary>
     public ItemOutcome Scan(PassContext ctx, WorkItem item, Action<ItemOutcome> checkpoint, CancellationToken cancel)
@@ -40,6 +42,7 @@ public sealed class DirectoryActor(ILedger ledger, WorkLimits limits)
             using var reader = new DirectoryReader(src);
             if (item.Cursor != 0) reader.Seek(item.Cursor);
             int sinceCheckpoint = 0;
+            bool checkpointed = false;
             while (reader.Next(out var name, out _))
             {
                 ScanEntry(ctx, item, src, dst, name, outcome, batches, links);
@@ -50,6 +53,7 @@ public sealed class DirectoryActor(ILedger ledger, WorkLimits limits)
                     FlushLinks(outcome, links);
                     outcome.Cursor = reader.Position;
                     checkpoint(outcome);
+                    checkpointed = true;
                     cancel.ThrowIfCancellationRequested();
                     outcome = new ItemOutcome();
                     sinceCheckpoint = 0;
@@ -57,6 +61,13 @@ public sealed class DirectoryActor(ILedger ledger, WorkLimits limits)
             }
             batches.Flush();
             FlushLinks(outcome, links);
+            if (item.Cursor == 0 && !checkpointed && outcome.Subdirectories.Count == 0 && outcome.Batches.Count == 0)
+            {
+                // Nothing below this directory is left to do: finalize it now rather than as an item of its
+                // own (the ledger takes this only if its finalize waits on nothing else).
+                finalizer.Apply(item, src, dst, outcome);
+                outcome.FinalizedDirectory = true;
+            }
             return outcome;
         }
         finally

@@ -15,25 +15,22 @@ public sealed class DirectoryFinalizer(ILedger ledger, FileCopier copier)
     {
         var outcome = new ItemOutcome();
         int src = -1, dst = -1;
-        string op = "open source directory";
+        string opening = "open source directory";
         try
         {
             src = Sys.OpenDirectoryBeneath(ctx.SourceRoot, item.Dir);
-            op = "open target directory";
+            opening = "open target directory";
             dst = Sys.OpenDirectoryBeneath(ctx.TargetRoot, item.Dir);
-            if (ledger.GetPass(item.PassId)?.SweepTemporaries == true)
-            {
-                op = "remove temporaries";
-                SweepTemporaries(dst);
-            }
-            op = "set directory metadata";
-            var warnings = new List<PosixException>();
-            copier.ApplyDirectoryMetadata(src, dst, warnings);
-            foreach (var w in warnings) outcome.Fail(item.Dir, w.Operation, w.Errno, w.Reason);
         }
         catch (PosixException e)
         {
-            outcome.Fail(item.Dir, e.Operation.StartsWith("open", StringComparison.Ordinal) ? op : e.Operation, e.Errno, e.Reason);
+            Sys.Close(src);
+            outcome.Fail(item.Dir, opening, e.Errno, e.Reason);
+            return outcome;
+        }
+        try
+        {
+            Apply(item, src, dst, outcome);
         }
         finally
         {
@@ -41,6 +38,22 @@ public sealed class DirectoryFinalizer(ILedger ledger, FileCopier copier)
             Sys.Close(dst);
         }
         return outcome;
+    }
+
+    /// <summary>Finalizes the directory open as <paramref name="src"/> and <paramref name="dst"/>; failures go to the outcome.</summary>
+    public void Apply(WorkItem item, int src, int dst, ItemOutcome outcome)
+    {
+        try
+        {
+            if (ledger.GetPass(item.PassId)?.SweepTemporaries == true) SweepTemporaries(dst);
+            var warnings = new List<PosixException>();
+            copier.ApplyDirectoryMetadata(src, dst, warnings);
+            foreach (var w in warnings) outcome.Fail(item.Dir, w.Operation, w.Errno, w.Reason);
+        }
+        catch (PosixException e)
+        {
+            outcome.Fail(item.Dir, e.Operation, e.Errno, e.Reason);
+        }
     }
 
     private static void SweepTemporaries(int dirFd)

@@ -38,9 +38,9 @@ public sealed class MoverNode
         _ledger = ledger;
         _options = options;
         var fileCopier = new FileCopier();
-        _scanner = new DirectoryActor(ledger, options.Limits);
-        _copier = new FileCopyActor(fileCopier);
         _finalizer = new DirectoryFinalizer(ledger, fileCopier);
+        _scanner = new DirectoryActor(ledger, options.Limits, _finalizer);
+        _copier = new FileCopyActor(fileCopier);
     }
 
     /// <summary>Raised (from I/O threads) when an item failed for a reason that is not a file's: a bug or a lost lease.</summary>

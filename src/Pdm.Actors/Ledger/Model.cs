@@ -53,6 +53,12 @@ public sealed class ItemOutcome
 
     public long? Cursor { get; set; }
 
+    /// <summary>
+    /// A scan that found nothing to do below its directory has also applied the directory's metadata:
+    /// its finalize item is done with it, one work item instead of two for every leaf directory.
+    /// </summary>
+    public bool FinalizedDirectory { get; set; }
+
     public bool IsEmpty => Subdirectories.Count == 0 && Batches.Count == 0 && Failures.Count == 0 && Delta.IsZero;
 
     public void Fail(byte[] path, string operation, int errno, string message)

@@ -11,6 +11,7 @@ public sealed class SqliteLedger : ILedger
 {
     private readonly SqliteConnection _db;
     private readonly Lock _gate = new();
+    private readonly Dictionary<string, SqliteCommand> _commands = [];
 
     public string Path { get; }
 
@@ -31,7 +32,7 @@ public sealed class SqliteLedger : ILedger
                 DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 60,
             }.ToString());
             db.Open();
-            Exec(db, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000;");
+            ExecOnce(db, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000;");
             var ledger = new SqliteLedger(path, db);
             ledger.Migrate();
             return ledger;
@@ -52,14 +53,14 @@ public sealed class SqliteLedger : ILedger
     {
         lock (_gate)
         {
-            Exec(_db, null, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+            ExecOnce(_db, null, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
             foreach (var (version, sql) in SqliteSchema.Migrations)
             {
                 using var tx = _db.BeginTransaction();
                 if (Convert.ToInt64(Scalar(tx, "SELECT COUNT(*) FROM schema_migrations WHERE version = $v", ("$v", version))) > 0)
                     continue;
-                Exec(_db, tx, sql);
-                Exec(_db, tx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($v, $t)", ("$v", version), ("$t", Now()));
+                ExecOnce(_db, tx, sql);
+                Exec(tx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($v, $t)", ("$v", version), ("$t", Now()));
                 tx.Commit();
             }
             long newest = Convert.ToInt64(Scalar(null, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
@@ -85,7 +86,7 @@ public sealed class SqliteLedger : ILedger
             long finalize = Convert.ToInt64(Scalar(tx,
                 "INSERT INTO work_items (pass_id, kind, state, parent_id, pending, depth, dir) VALUES ($p, 'finalize', 'blocked', NULL, 1, 0, X'') RETURNING id",
                 ("$p", passId)));
-            Exec(_db, tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir) VALUES ($p, 'scan', 'ready', $f, 0, X'')",
+            Exec(tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir) VALUES ($p, 'scan', 'ready', $f, 0, X'')",
                 ("$p", passId), ("$f", finalize));
             AppendEvent(tx, passId, null, PassEventType.Created, default, null, now);
             tx.Commit();
@@ -113,7 +114,7 @@ public sealed class SqliteLedger : ILedger
 
     private List<PassInfo> ReadPasses(SqliteTransaction? tx, string where, params (string, object?)[] args)
     {
-        using var cmd = Command(tx, $"SELECT id, kind, source, target, state, sweep_temporaries, created_at FROM passes {where}", args);
+        var cmd = Command(tx, $"SELECT id, kind, source, target, state, sweep_temporaries, created_at FROM passes {where}", args);
         using var r = cmd.ExecuteReader();
         var list = new List<PassInfo>();
         while (r.Read())
@@ -137,7 +138,7 @@ public sealed class SqliteLedger : ILedger
                 PassEventType.Completed => "completed",
                 _ => throw new ArgumentException($"{type} is not a lifecycle event", nameof(type)),
             };
-            Exec(_db, tx, "UPDATE passes SET state = $s WHERE id = $id", ("$s", status), ("$id", passId));
+            Exec(tx, "UPDATE passes SET state = $s WHERE id = $id", ("$s", status), ("$id", passId));
             AppendEvent(tx, passId, null, type, default, detail, Now());
             tx.Commit();
         }
@@ -152,7 +153,7 @@ public sealed class SqliteLedger : ILedger
             using var tx = _db.BeginTransaction();
             // A link item waits until every scan and copy of its pass is done, so that the leader
             // of each hardlinked inode has been copied (or has failed) before followers link to it.
-            using var cmd = Command(tx, """
+            var cmd = Command(tx, """
                 UPDATE work_items
                    SET state = 'leased', lease_owner = $node, lease_expires = $exp, attempts = attempts + 1
                  WHERE id IN (
@@ -182,7 +183,7 @@ public sealed class SqliteLedger : ILedger
         lock (_gate)
         {
             using var tx = _db.BeginTransaction();
-            int n = Exec(_db, tx,
+            int n = Exec(tx,
                 "UPDATE work_items SET cursor = $c, lease_expires = $exp WHERE id = $id AND state = 'leased' AND lease_owner = $node",
                 ("$c", cursor), ("$exp", Now() + (long)lease.TotalMilliseconds), ("$id", item.Id), ("$node", nodeId));
             if (n != 1) throw new LeaseLostException(item.Id);
@@ -196,12 +197,15 @@ public sealed class SqliteLedger : ILedger
         lock (_gate)
         {
             using var tx = _db.BeginTransaction();
-            int n = Exec(_db, tx,
+            int n = Exec(tx,
                 "UPDATE work_items SET state = 'done', lease_owner = NULL, lease_expires = NULL WHERE id = $id AND state = 'leased' AND lease_owner = $node",
                 ("$id", item.Id), ("$node", nodeId));
             if (n != 1) throw new LeaseLostException(item.Id);
             Record(tx, item, outcome);
-            Finish(tx, item.PassId, item.ParentId);
+            if (outcome.FinalizedDirectory && item.ParentId is { } finalize && FinishFinalizeWithScan(tx, finalize) is var (done, grandparent) && done)
+                Finish(tx, item.PassId, grandparent);
+            else
+                Finish(tx, item.PassId, item.ParentId);
             tx.Commit();
         }
     }
@@ -217,26 +221,39 @@ public sealed class SqliteLedger : ILedger
             long finalize = Convert.ToInt64(Scalar(tx,
                 "INSERT INTO work_items (pass_id, kind, state, parent_id, pending, depth, dir) VALUES ($p, 'finalize', 'blocked', $parent, 1, $d, $dir) RETURNING id",
                 ("$p", item.PassId), ("$parent", item.ParentId), ("$d", item.Depth + 1), ("$dir", dir)));
-            Exec(_db, tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir) VALUES ($p, 'scan', 'ready', $f, $d, $dir)",
+            Exec(tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir) VALUES ($p, 'scan', 'ready', $f, $d, $dir)",
                 ("$p", item.PassId), ("$f", finalize), ("$d", item.Depth + 1), ("$dir", dir));
             spawned++;
         }
         foreach (var (kind, payload) in outcome.Batches)
         {
-            Exec(_db, tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir, payload) VALUES ($p, $k, 'ready', $parent, $d, $dir, $payload)",
+            Exec(tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir, payload) VALUES ($p, $k, 'ready', $parent, $d, $dir, $payload)",
                 ("$p", item.PassId), ("$k", WorkKindName(kind)), ("$parent", item.ParentId), ("$d", item.Depth), ("$dir", item.Dir), ("$payload", payload));
             spawned++;
         }
         if (spawned > 0)
         {
             if (item.ParentId is not { } parent) throw new InvalidOperationException("only a scan with a finalize parent spawns work");
-            Exec(_db, tx, "UPDATE work_items SET pending = pending + $n WHERE id = $id", ("$n", spawned), ("$id", parent));
+            Exec(tx, "UPDATE work_items SET pending = pending + $n WHERE id = $id", ("$n", spawned), ("$id", parent));
         }
         foreach (var f in outcome.Failures)
-            Exec(_db, tx, "INSERT INTO failures (pass_id, item_id, path, operation, errno, message, at) VALUES ($p, $i, $path, $op, $e, $m, $now)",
+            Exec(tx, "INSERT INTO failures (pass_id, item_id, path, operation, errno, message, at) VALUES ($p, $i, $path, $op, $e, $m, $now)",
                 ("$p", item.PassId), ("$i", item.Id), ("$path", f.Path), ("$op", f.Operation), ("$e", f.Errno), ("$m", f.Message), ("$now", now));
         if (!outcome.Delta.IsZero)
             AppendEvent(tx, item.PassId, item.Id, PassEventType.Progressed, outcome.Delta, null, now);
+    }
+
+    /// <summary>
+    /// Marks a scan's finalize item done along with the scan, if the scan is all it waits for (nothing
+    /// else was spawned below the directory, by this attempt or an earlier one). Returns its parent.
+    /// </summary>
+    private (bool Done, long? Parent) FinishFinalizeWithScan(SqliteTransaction tx, long finalizeId)
+    {
+        var cmd = Command(tx, "UPDATE work_items SET state = 'done', pending = 0 WHERE id = $id AND kind = 'finalize' AND state = 'blocked' AND pending = 1 RETURNING parent_id",
+            ("$id", finalizeId));
+        using var r = cmd.ExecuteReader();
+        if (!r.Read()) return (false, null);
+        return (true, r.IsDBNull(0) ? null : r.GetInt64(0));
     }
 
     /// <summary>An item is finished: its parent has one fewer to wait for; without a parent, the pass is done.</summary>
@@ -244,15 +261,15 @@ public sealed class SqliteLedger : ILedger
     {
         if (parentId is { } parent)
         {
-            Exec(_db, tx, "UPDATE work_items SET pending = pending - 1 WHERE id = $id", ("$id", parent));
-            Exec(_db, tx, "UPDATE work_items SET state = 'ready' WHERE id = $id AND pending = 0 AND state = 'blocked'", ("$id", parent));
+            Exec(tx, "UPDATE work_items SET pending = pending - 1 WHERE id = $id", ("$id", parent));
+            Exec(tx, "UPDATE work_items SET state = 'ready' WHERE id = $id AND pending = 0 AND state = 'blocked'", ("$id", parent));
             return;
         }
-        Exec(_db, tx, "UPDATE passes SET state = 'completed' WHERE id = $id", ("$id", passId));
+        Exec(tx, "UPDATE passes SET state = 'completed' WHERE id = $id", ("$id", passId));
         AppendEvent(tx, passId, null, PassEventType.Completed, default, null, Now());
         // The work of a finished pass is history: its counts live on in the events.
-        Exec(_db, tx, "DELETE FROM work_items WHERE pass_id = $id", ("$id", passId));
-        Exec(_db, tx, "DELETE FROM inodes WHERE pass_id = $id", ("$id", passId));
+        Exec(tx, "DELETE FROM work_items WHERE pass_id = $id", ("$id", passId));
+        Exec(tx, "DELETE FROM inodes WHERE pass_id = $id", ("$id", passId));
     }
 
     public void Release(string nodeId, IEnumerable<long> itemIds)
@@ -261,7 +278,7 @@ public sealed class SqliteLedger : ILedger
         {
             using var tx = _db.BeginTransaction();
             foreach (long id in itemIds)
-                Exec(_db, tx, """
+                Exec(tx, """
                     UPDATE work_items SET state = 'ready', lease_owner = NULL, lease_expires = NULL, attempts = MAX(attempts - 1, 0)
                      WHERE id = $id AND state = 'leased' AND lease_owner = $node
                     """, ("$id", id), ("$node", nodeId));
@@ -272,7 +289,7 @@ public sealed class SqliteLedger : ILedger
     public int RenewLeases(string nodeId, TimeSpan lease)
     {
         lock (_gate)
-            return Exec(_db, null, "UPDATE work_items SET lease_expires = $exp WHERE lease_owner = $node AND state = 'leased'",
+            return Exec(null, "UPDATE work_items SET lease_expires = $exp WHERE lease_owner = $node AND state = 'leased'",
                 ("$exp", Now() + (long)lease.TotalMilliseconds), ("$node", nodeId));
     }
 
@@ -293,7 +310,7 @@ public sealed class SqliteLedger : ILedger
         {
             using var tx = _db.BeginTransaction();
             var dead = new List<string>();
-            using (var cmd = Command(tx, "SELECT id, pid, process_start FROM nodes WHERE host = $h", ("$h", host)))
+            var cmd = Command(tx, "SELECT id, pid, process_start FROM nodes WHERE host = $h", ("$h", host));
             using (var r = cmd.ExecuteReader())
                 while (r.Read())
                     if (!isAlive(r.GetInt32(1), r.GetInt64(2))) dead.Add(r.GetString(0));
@@ -301,7 +318,7 @@ public sealed class SqliteLedger : ILedger
             foreach (var node in dead)
             {
                 released += ReturnOrFail(tx, "state = 'leased' AND lease_owner = $node", 5, ("$node", node));
-                Exec(_db, tx, "DELETE FROM nodes WHERE id = $id", ("$id", node));
+                Exec(tx, "DELETE FROM nodes WHERE id = $id", ("$id", node));
             }
             tx.Commit();
             return released;
@@ -315,21 +332,21 @@ public sealed class SqliteLedger : ILedger
     private int ReturnOrFail(SqliteTransaction tx, string where, int maxAttempts, params (string, object?)[] args)
     {
         var items = new List<(long Id, long Pass, long? Parent, int Attempts, byte[] Dir, string Kind)>();
-        using (var cmd = Command(tx, $"SELECT id, pass_id, parent_id, attempts, dir, kind FROM work_items WHERE {where}", args))
+        var cmd = Command(tx, $"SELECT id, pass_id, parent_id, attempts, dir, kind FROM work_items WHERE {where}", args);
         using (var r = cmd.ExecuteReader())
             while (r.Read())
                 items.Add((r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetInt64(2), r.GetInt32(3), (byte[])r[4], r.GetString(5)));
         long now = Now();
         foreach (var it in items)
         {
-            Exec(_db, tx, "UPDATE passes SET sweep_temporaries = 1 WHERE id = $id", ("$id", it.Pass));
+            Exec(tx, "UPDATE passes SET sweep_temporaries = 1 WHERE id = $id", ("$id", it.Pass));
             if (it.Attempts < maxAttempts)
             {
-                Exec(_db, tx, "UPDATE work_items SET state = 'ready', lease_owner = NULL, lease_expires = NULL WHERE id = $id", ("$id", it.Id));
+                Exec(tx, "UPDATE work_items SET state = 'ready', lease_owner = NULL, lease_expires = NULL WHERE id = $id", ("$id", it.Id));
                 continue;
             }
-            Exec(_db, tx, "UPDATE work_items SET state = 'failed', lease_owner = NULL, lease_expires = NULL WHERE id = $id", ("$id", it.Id));
-            Exec(_db, tx, "INSERT INTO failures (pass_id, item_id, path, operation, errno, message, at) VALUES ($p, $i, $path, $op, 0, $m, $now)",
+            Exec(tx, "UPDATE work_items SET state = 'failed', lease_owner = NULL, lease_expires = NULL WHERE id = $id", ("$id", it.Id));
+            Exec(tx, "INSERT INTO failures (pass_id, item_id, path, operation, errno, message, at) VALUES ($p, $i, $path, $op, 0, $m, $now)",
                 ("$p", it.Pass), ("$i", it.Id), ("$path", it.Dir), ("$op", it.Kind),
                 ("$m", $"gave up after {it.Attempts} attempts: the node working on it stopped each time"), ("$now", now));
             AppendEvent(tx, it.Pass, it.Id, PassEventType.Progressed, new PassCounters { Failed = 1 }, null, now);
@@ -343,7 +360,7 @@ public sealed class SqliteLedger : ILedger
         lock (_gate)
         {
             using var tx = _db.BeginTransaction();
-            Exec(_db, tx, "INSERT OR IGNORE INTO inodes (pass_id, dev, ino, leader) VALUES ($p, $d, $i, $l)",
+            Exec(tx, "INSERT OR IGNORE INTO inodes (pass_id, dev, ino, leader) VALUES ($p, $d, $i, $l)",
                 ("$p", passId), ("$d", unchecked((long)dev)), ("$i", unchecked((long)ino)), ("$l", path));
             var leader = (byte[])Scalar(tx, "SELECT leader FROM inodes WHERE pass_id = $p AND dev = $d AND ino = $i",
                 ("$p", passId), ("$d", unchecked((long)dev)), ("$i", unchecked((long)ino)))!;
@@ -355,7 +372,7 @@ public sealed class SqliteLedger : ILedger
     // ---- events, snapshots, failures ----------------------------------------------------------
 
     private void AppendEvent(SqliteTransaction tx, long passId, long? itemId, PassEventType type, PassCounters d, string? detail, long at) =>
-        Exec(_db, tx, """
+        Exec(tx, """
             INSERT INTO pass_events (pass_id, item_id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, detail)
             VALUES ($p, $i, $t, $at, $e, $fc, $b, $s, $m, $h, $f, $detail)
             """, ("$p", passId), ("$i", itemId), ("$t", type.ToString()), ("$at", at), ("$e", d.EntriesSeen), ("$fc", d.FilesCopied),
@@ -365,7 +382,7 @@ public sealed class SqliteLedger : ILedger
     {
         lock (_gate)
         {
-            using var cmd = Command(null, """
+            var cmd = Command(null, """
                 SELECT id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, detail
                   FROM pass_events WHERE pass_id = $p AND id > $after ORDER BY id LIMIT $limit
                 """, ("$p", passId), ("$after", afterEventId), ("$limit", limit));
@@ -384,7 +401,7 @@ public sealed class SqliteLedger : ILedger
     {
         lock (_gate)
         {
-            using var cmd = Command(null, """
+            var cmd = Command(null, """
                 SELECT last_event_id, state, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed,
                        created_at, started_at, ended_at, active_ms, running_since
                   FROM pass_snapshots WHERE pass_id = $p
@@ -402,7 +419,7 @@ public sealed class SqliteLedger : ILedger
     {
         static object? Ms(DateTimeOffset? t) => t?.ToUnixTimeMilliseconds();
         lock (_gate)
-            Exec(_db, null, """
+            Exec(null, """
                 INSERT INTO pass_snapshots (pass_id, last_event_id, state, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed,
                                             hard_links, failed, created_at, started_at, ended_at, active_ms, running_since)
                 VALUES ($p, $l, $s, $e, $fc, $b, $sk, $m, $h, $f, $c, $st, $en, $a, $r)
@@ -423,7 +440,7 @@ public sealed class SqliteLedger : ILedger
     {
         lock (_gate)
         {
-            using var cmd = Command(null,
+            var cmd = Command(null,
                 "SELECT id, path, operation, errno, message, at FROM failures WHERE pass_id = $p AND id > $after ORDER BY id LIMIT $limit",
                 ("$p", passId), ("$after", afterId), ("$limit", limit));
             using var r = cmd.ExecuteReader();
@@ -440,7 +457,7 @@ public sealed class SqliteLedger : ILedger
     public void RegisterNode(NodeInfo node)
     {
         lock (_gate)
-            Exec(_db, null, """
+            Exec(null, """
                 INSERT OR REPLACE INTO nodes (id, host, pid, process_start, version, started_at, heartbeat_at, state)
                 VALUES ($id, $h, $pid, $ps, $v, $s, $hb, $st)
                 """, ("$id", node.Id), ("$h", node.Host), ("$pid", node.Pid), ("$ps", node.ProcessStart), ("$v", node.Version),
@@ -450,19 +467,19 @@ public sealed class SqliteLedger : ILedger
     public void HeartbeatNode(string nodeId, string state)
     {
         lock (_gate)
-            Exec(_db, null, "UPDATE nodes SET heartbeat_at = $t, state = $s WHERE id = $id", ("$t", Now()), ("$s", state), ("$id", nodeId));
+            Exec(null, "UPDATE nodes SET heartbeat_at = $t, state = $s WHERE id = $id", ("$t", Now()), ("$s", state), ("$id", nodeId));
     }
 
     public void DeregisterNode(string nodeId)
     {
-        lock (_gate) Exec(_db, null, "DELETE FROM nodes WHERE id = $id", ("$id", nodeId));
+        lock (_gate) Exec(null, "DELETE FROM nodes WHERE id = $id", ("$id", nodeId));
     }
 
     public IReadOnlyList<NodeInfo> ListNodes()
     {
         lock (_gate)
         {
-            using var cmd = Command(null, "SELECT id, host, pid, process_start, version, started_at, heartbeat_at, state FROM nodes ORDER BY id");
+            var cmd = Command(null, "SELECT id, host, pid, process_start, version, started_at, heartbeat_at, state FROM nodes ORDER BY id");
             using var r = cmd.ExecuteReader();
             var list = new List<NodeInfo>();
             while (r.Read())
@@ -474,35 +491,48 @@ public sealed class SqliteLedger : ILedger
 
     public void Dispose()
     {
-        lock (_gate) _db.Dispose();
+        lock (_gate)
+        {
+            foreach (var cmd in _commands.Values) cmd.Dispose();
+            _commands.Clear();
+            _db.Dispose();
+        }
     }
 
     // ---- plumbing -----------------------------------------------------------------------------
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
+    /// <summary>
+    /// A command for <paramref name="sql"/>, kept and reused so SQLite parses each statement once per
+    /// connection, not once per call. Callers hold <see cref="_gate"/>; commands are never disposed by them.
+    /// </summary>
     private SqliteCommand Command(SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)
     {
-        var cmd = _db.CreateCommand();
-        cmd.CommandText = sql;
+        if (!_commands.TryGetValue(sql, out var cmd))
+        {
+            cmd = _db.CreateCommand();
+            cmd.CommandText = sql;
+            _commands[sql] = cmd;
+        }
         cmd.Transaction = tx;
+        cmd.Parameters.Clear();
         foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return cmd;
     }
 
-    private object? Scalar(SqliteTransaction? tx, string sql, params (string, object?)[] args)
-    {
-        using var cmd = Command(tx, sql, args);
-        return cmd.ExecuteScalar();
-    }
+    private object? Scalar(SqliteTransaction? tx, string sql, params (string, object?)[] args) => Command(tx, sql, args).ExecuteScalar();
 
-    private static int Exec(SqliteConnection db, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)
+    private int Exec(SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args) => Command(tx, sql, args).ExecuteNonQuery();
+
+    /// <summary>For statements run once (pragmas, migrations): not worth keeping.</summary>
+    private static void ExecOnce(SqliteConnection db, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)
     {
         using var cmd = db.CreateCommand();
         cmd.CommandText = sql;
         cmd.Transaction = tx;
         foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return cmd.ExecuteNonQuery();
+        cmd.ExecuteNonQuery();
     }
 
     internal static string KindName(PassKind k) => k switch { PassKind.Copy => "copy", _ => throw new ArgumentOutOfRangeException(nameof(k)) };

@@ -110,6 +110,35 @@ public sealed class LedgerTests : IDisposable
     }
 
     [Fact]
+    public void AScanThatSpawnedNothingCompletesItsFinalizeAndAtTheRootThePass()
+    {
+        long pass = StartPass();
+        var root = _ledger.Claim("n", 10, Lease).Single();
+        _ledger.Complete("n", root, new ItemOutcome { FinalizedDirectory = true, Delta = new PassCounters { EntriesSeen = 3, SkippedEqual = 3 } });
+        Assert.Empty(_ledger.Claim("n", 10, Lease));
+        Assert.Equal(PassStatus.Completed, State(pass).Status);
+        Assert.Equal(3, State(pass).Counters.SkippedEqual);
+    }
+
+    [Fact]
+    public void AScanCannotFinalizeADirectoryWhoseEarlierCheckpointSpawnedWork()
+    {
+        long pass = StartPass();
+        var root = _ledger.Claim("n", 10, Lease).Single();
+        var part = new ItemOutcome { Cursor = 7 };
+        part.Batches.Add((WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, "f"u8.ToArray(), 1)])));
+        _ledger.Checkpoint("n", root, part, Lease);
+        // the rest of the directory had nothing to do, and the scan says it finalized the directory:
+        _ledger.Complete("n", root, new ItemOutcome { FinalizedDirectory = true });
+        // the finalize still waits for the copy batch, and runs after it
+        var copy = Assert.Single(_ledger.Claim("n", 10, Lease));
+        Assert.Equal(WorkKind.Copy, copy.Kind);
+        Assert.NotEqual(PassStatus.Completed, State(pass).Status);
+        _ledger.Complete("n", copy, new ItemOutcome());
+        Assert.Equal(WorkKind.Finalize, Assert.Single(_ledger.Claim("n", 10, Lease)).Kind);
+    }
+
+    [Fact]
     public void AnItemTakenOverByAnotherNodeCannotBeCompletedByTheFirst()
     {
         long pass = StartPass();
