@@ -35,7 +35,9 @@ import subprocess
 import sys
 import time
 
-SHARED = "/work/shared/bench"
+# shared/ stands beside the repository (as on CI); PDM_SHARED_BENCH overrides it.
+SHARED = os.environ.get("PDM_SHARED_BENCH") or os.path.normpath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "bench"))
 MKTREE = f"{SHARED}/mktree.py"
 FRESHFS = f"{SHARED}/freshfs.sh"
 WARM = f"{SHARED}/warm.sh"
