@@ -4,15 +4,16 @@ using Pdm.Native;
 namespace Pdm.Shell;
 
 /// <summary>
-/// Where the embedded ledger lives: --ledger PATH, else $PDM_LEDGER, else
+/// Where the embedded ledger lives: --ledger PATH, else $PDM_LEDGER, else the config's "ledger", else
 /// $XDG_STATE_HOME/pdm/ledger.db, else ~/.local/state/pdm/ledger.db.
 /// </summary>
 public static class LedgerLocation
 {
-    public static string Resolve(string? option)
+    public static string Resolve(string? option, string? configured = null)
     {
         if (!string.IsNullOrEmpty(option)) return Path.GetFullPath(option);
         if (Environment.GetEnvironmentVariable("PDM_LEDGER") is { Length: > 0 } env) return Path.GetFullPath(env);
+        if (!string.IsNullOrEmpty(configured)) return Path.GetFullPath(configured);
         string state = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg
             ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
@@ -43,7 +44,7 @@ public static class LedgerLocation
     /// <summary>Opens an existing ledger to read or control passes.</summary>
     public static SqliteLedger OpenExisting(string path)
     {
-        if (!File.Exists(path)) throw new UsageException($"no ledger at {path} (give --ledger PATH or set PDM_LEDGER)");
+        if (!File.Exists(path)) throw new LedgerUnavailableException($"no ledger at {path} (give --ledger PATH or set PDM_LEDGER)");
         return SqliteLedger.Open(path);
     }
 }

@@ -59,20 +59,58 @@ public sealed class PassRunner(ILedger ledger, IConsoleIO console, int threads)
         var elapsed = s.Elapsed(DateTimeOffset.UtcNow);
         double rate = elapsed.TotalSeconds > 0 ? c.BytesCopied / elapsed.TotalSeconds : 0;
         var o = console.Out;
-        o.WriteLine($"pdm: {pass.Kind.ToString().ToLowerInvariant()} pass {pass.Id} {s.Status.ToString().ToLowerInvariant()} in {Format.Duration(elapsed)}: " +
-            $"{ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
-        o.WriteLine($"  entries seen      {Format.Count(c.EntriesSeen),14}");
-        o.WriteLine($"  files copied      {Format.Count(c.FilesCopied),14}   ({Format.Bytes(c.BytesCopied)}, {Format.Bytes(rate)}/s)");
-        o.WriteLine($"  hard links made   {Format.Count(c.HardLinks),14}");
-        o.WriteLine($"  metadata fixed    {Format.Count(c.MetadataFixed),14}");
-        o.WriteLine($"  skipped as equal  {Format.Count(c.SkippedEqual),14}");
-        o.WriteLine($"  failures          {Format.Count(c.Failed),14}");
+        bool dryRun = pass.Options.DryRun;
+        if (dryRun) PrintReport(pass.Id);
+        o.WriteLine($"pdm: {pass.Kind.ToString().ToLowerInvariant()} pass {pass.Id}{(dryRun ? " (dry run: nothing was written)" : "")} " +
+            $"{s.Status.ToString().ToLowerInvariant()} in {Format.Duration(elapsed)}: {ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
+        string would = dryRun ? "would be " : "";
+        void Line(string label, long value, string extra = "") => o.WriteLine($"  {label,-22}{Format.Count(value),14}{extra}");
+        Line("entries seen", c.EntriesSeen);
+        switch (pass.Kind)
+        {
+            case PassKind.Copy:
+                Line($"files {would}copied", c.FilesCopied, $"   ({Format.Bytes(c.BytesCopied)}{(dryRun ? "" : $", {Format.Bytes(rate)}/s")})");
+                Line($"hard links {(dryRun ? "to make" : "made")}", c.HardLinks);
+                Line($"metadata {would}fixed", c.MetadataFixed);
+                Line("skipped as equal", c.SkippedEqual);
+                break;
+            case PassKind.Delete:
+                Line($"{would}deleted", c.Deleted);
+                Line("kept", c.SkippedEqual);
+                break;
+            case PassKind.Mtime:
+                Line("directory times set", c.MetadataFixed);
+                break;
+            case PassKind.Verify:
+                Line("equal", c.SkippedEqual);
+                Line("differences", c.Differences);
+                break;
+        }
+        Line("failures", c.Failed);
         if (c.Failed == 0 && s.Status == PassStatus.Completed) return ExitCodes.Ok;
+        if (s.Status == PassStatus.Cancelled)
+        {
+            console.Error.WriteLine($"pdm: pass {pass.Id} was cancelled");
+            return ExitCodes.Interrupted;
+        }
         var failures = ledger.Failures(pass.Id, 0, FailuresShown);
         foreach (var f in failures) console.Error.WriteLine(FailureLine(f));
         if (c.Failed > failures.Count)
             console.Error.WriteLine($"  ... and {Format.Count(c.Failed - failures.Count)} more: pdm failures {pass.Id}");
         return ExitCodes.CompletedWithFailures;
+    }
+
+    /// <summary>A dry run lists every action it would have taken, as rsync --dry-run does.</summary>
+    private void PrintReport(long passId)
+    {
+        long after = 0;
+        while (true)
+        {
+            var page = ledger.Report(passId, after, 10_000);
+            if (page.Count == 0) return;
+            foreach (var (_, action, path, _) in page) console.Out.WriteLine($"would {action}: {(path.Length == 0 ? "." : ByteNames.Escape(path))}");
+            after = page[^1].Id;
+        }
     }
 
     public static string FailureLine(FailureRow f) =>

@@ -13,13 +13,16 @@ namespace Pdm.Shell
         {
             var root = new RootCommand($"""
                 pdm, the parallel data mover: copies directory trees byte-exact with all their metadata,
-                resumably, on an embedded ledger (or a cluster of mover nodes).
+                resumably, on an embedded ledger (or a cluster of mover nodes). A migration: copy (again and
+                again while users work), then delete, mtime and verify on downtime day.
 
                 {ExitCodes.Help}
                 """);
             foreach (var command in new PdmCommand[]
                      {
-                         new CopyCommand(console), new ResumeCommand(console), new PassesCommand(console), new FailuresCommand(console),
+                         new CopyCommand(console), new DeleteCommand(console), new MtimeCommand(console), new VerifyCommand(console),
+                         new PassesCommand(console), new StatusCommand(console), new FailuresCommand(console),
+                         new PauseCommand(console), new ResumeCommand(console), new CancelCommand(console), new ShellCommand(console),
                      })
                 root.Subcommands.Add(command.Build());
             var parse = root.Parse(args);

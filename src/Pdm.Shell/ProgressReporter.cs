@@ -22,8 +22,9 @@ public sealed class ProgressReporter(IConsoleIO console)
         _lastBytes = s.Counters.BytesCopied;
         _lastAt = now;
         var c = s.Counters;
-        string line = $"{Format.Count(c.FilesCopied)} files copied ({Format.Bytes(c.BytesCopied)}, {Format.Bytes(rate)}/s), " +
-            $"{Format.Count(c.SkippedEqual)} equal, {Format.Count(c.Failed)} failed, {Format.Count(c.EntriesSeen)} entries seen";
+        string paused = s.Status == PassStatus.Paused ? "[paused] " : "";
+        string line = paused + $"{Format.Count(c.FilesCopied)} files copied ({Format.Bytes(c.BytesCopied)}, {Format.Bytes(rate)}/s), " +
+            $"{Format.Count(c.SkippedEqual)} equal, {Format.Count(c.Deleted)} deleted, {Format.Count(c.Failed)} failed, {Format.Count(c.EntriesSeen)} entries seen";
         if (console.IsTerminal)
         {
             console.Error.Write($"\r\u001b[K{line}");

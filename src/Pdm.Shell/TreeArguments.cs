@@ -12,7 +12,8 @@ public sealed record TreePair(byte[] Source, byte[] Target, bool TargetExists)
 /// <summary>Checks SRC and DST the way a user would expect, refusing with one line (exit 2).</summary>
 public static class TreeArguments
 {
-    public static TreePair Check(string source, string target)
+    /// <param name="targetMustExist">delete, mtime and verify work on an existing target; a copy creates it.</param>
+    public static TreePair Check(string source, string target, bool targetMustExist = false)
     {
         var src = Sys.RealPath(ByteNames.FromString(source), out int e);
         if (src is null)
@@ -31,6 +32,10 @@ public static class TreeArguments
                 throw new UsageException($"target {target} exists and is not a directory");
             dst = resolved;
             exists = true;
+        }
+        else if (e == Errno.ENOENT && targetMustExist)
+        {
+            throw new UsageException($"target {target} does not exist");
         }
         else if (e == Errno.ENOENT)
         {

@@ -1,74 +1,66 @@
-using Pdm.Engine;
+using Pdm.Actors.Planners;
 using Pdm.Ledger;
 using Pdm.Native;
 
 namespace Pdm.Actors;
 
 /// <summary>
-/// Scans one source directory against its target counterpart (a "scan" work item). It streams the
-/// listing, compares each entry (<see cref="Equality"/>), creates missing subdirectories (owner-only
-/// until finalized), and turns what must be done into bounded copy and link batches and child scans.
-/// Every <see cref="WorkLimits.CheckpointEntries"/> entries it checkpoints what it found together with
-/// the directory cookie it reached, so a crash loses no count and a huge directory never sits in memory.
-/// A directory with nothing to do below it (a leaf, or one whose entries are all equal) is finalized
-/// by its scan: one work item instead of two.
+/// Scans one directory (a "scan" work item) for any pass kind: opens both sides, streams the listing
+/// of one of them, and lets the pass's planner decide about each entry. Every
+/// <see cref="WorkLimits.CheckpointEntries"/> entries it checkpoints what was decided together with the
+/// directory cookie it reached, so a crash loses no count and a huge directory never sits in memory.
+/// A directory with nothing to do below it is finalized by its scan: one work item instead of two.
 /// </summary>
-public sealed class DirectoryActor(ILedger ledger, WorkLimits limits, DirectoryFinalizer finalizer)
+public sealed class DirectoryActor(ILedger ledger, WorkLimits limits, PlannerSet planners)
 {
-    /// <summary>Scans; <paramref name="checkpoint"/> commits a partial outcome. Returns the final outcome.</summary>
     public ItemOutcome Scan(PassContext ctx, WorkItem item, Action<ItemOutcome> checkpoint, CancellationToken cancel)
     {
+        var planner = planners.For(ctx.Pass.Kind);
+        var mode = PlannerSet.ModeOf(item);
         var outcome = new ItemOutcome();
-        int src = -1, dst = -1;
+        if (!DirectoryPair.Open(ctx, item, mode, outcome, out int src, out int dst)) return outcome;
         try
         {
-            try { src = Sys.OpenDirectoryBeneath(ctx.SourceRoot, item.Dir); }
-            catch (PosixException e) { outcome.Fail(item.Dir, "open source directory", e.Errno, e.Reason); return outcome; }
-            try
+            if (ctx.Pass.Kind == PassKind.Copy && !ctx.Pass.Options.DryRun && !Sys.IsRoot && dst >= 0)
             {
-                dst = Sys.OpenDirectoryBeneath(ctx.TargetRoot, item.Dir);
-                if (!Sys.IsRoot)
-                {
-                    // We must be able to write into it until it is finalized.
-                    var own = Sys.Fstat(dst);
-                    if ((own.Mode & 0x1C0) != 0x1C0) Sys.Fchmod(dst, own.Mode | 0x1C0);
-                }
+                // We must be able to write into it until it is finalized.
+                var own = Sys.Fstat(dst);
+                if ((own.Mode & 0x1C0) != 0x1C0) Sys.Fchmod(dst, own.Mode | 0x1C0);
             }
-            catch (PosixException e) { outcome.Fail(item.Dir, "open target directory", e.Errno, e.Reason); return outcome; }
-
-            var links = new List<LinkEntry>();
-            var batches = new BatchBuilder(limits.BatchEntries, limits.BatchBytes,
-                batch => outcome.Batches.Add((WorkKind.Copy, BatchCodec.EncodeCopies(batch))));
-            using var reader = new DirectoryReader(src);
-            if (item.Cursor != 0) reader.Seek(item.Cursor);
-            int sinceCheckpoint = 0;
+            var scan = new ScanState(ctx, item, src, dst, ledger, limits) { Outcome = outcome };
+            if (item.Cursor == 0) planner.Begin(scan, mode);
+            int listed = planner.ListsTarget(mode) ? dst : src;
             bool checkpointed = false;
-            while (reader.Next(out var name, out _))
+            if (listed >= 0)
             {
-                ScanEntry(ctx, item, src, dst, name, outcome, batches, links);
-                if (links.Count >= limits.BatchEntries) FlushLinks(outcome, links);
-                if (++sinceCheckpoint >= limits.CheckpointEntries || cancel.IsCancellationRequested)
+                using var reader = new DirectoryReader(listed);
+                if (item.Cursor != 0) reader.Seek(item.Cursor);
+                int sinceCheckpoint = 0;
+                while (reader.Next(out var name, out _))
                 {
-                    batches.Flush();
-                    FlushLinks(outcome, links);
-                    outcome.Cursor = reader.Position;
-                    checkpoint(outcome);
-                    checkpointed = true;
-                    cancel.ThrowIfCancellationRequested();
-                    outcome = new ItemOutcome();
-                    sinceCheckpoint = 0;
+                    planner.Plan(scan, mode, name);
+                    if (++sinceCheckpoint >= limits.CheckpointEntries || cancel.IsCancellationRequested)
+                    {
+                        scan.Flush();
+                        scan.Outcome.Cursor = reader.Position;
+                        checkpoint(scan.Outcome);
+                        checkpointed = true;
+                        cancel.ThrowIfCancellationRequested();
+                        scan.Outcome = new ItemOutcome();
+                        sinceCheckpoint = 0;
+                    }
                 }
             }
-            batches.Flush();
-            FlushLinks(outcome, links);
-            if (item.Cursor == 0 && !checkpointed && outcome.Subdirectories.Count == 0 && outcome.Batches.Count == 0)
+            scan.Flush();
+            var last = scan.Outcome;
+            if (mode != ScanMode.Extras && item.Cursor == 0 && !checkpointed && last.Subdirectories.Count == 0 && last.Batches.Count == 0
+                && planner.MayFinalizeInline(mode))
             {
-                // Nothing below this directory is left to do: finalize it now rather than as an item of its
-                // own (the ledger takes this only if its finalize waits on nothing else).
-                finalizer.Apply(item, src, dst, outcome);
-                outcome.FinalizedDirectory = true;
+                // The ledger takes this only if the directory's finalize waits on nothing else.
+                planner.Finalize(scan, mode);
+                last.FinalizedDirectory = true;
             }
-            return outcome;
+            return last;
         }
         finally
         {
@@ -76,113 +68,68 @@ public sealed class DirectoryActor(ILedger ledger, WorkLimits limits, DirectoryF
             Sys.Close(dst);
         }
     }
+}
 
-    private void ScanEntry(PassContext ctx, WorkItem item, int src, int dst, ReadOnlySpan<byte> name,
-        ItemOutcome outcome, BatchBuilder batches, List<LinkEntry> links)
+/// <summary>The planner of each pass kind.</summary>
+public sealed class PlannerSet(Engine.FileCopier copier)
+{
+    private readonly IScanPlanner _copy = new CopyPlanner(copier);
+    private readonly IScanPlanner _delete = new DeletePlanner();
+    private readonly IScanPlanner _mtime = new MtimePlanner();
+    private readonly IScanPlanner _verify = new VerifyPlanner();
+
+    public IScanPlanner For(PassKind kind) => kind switch
     {
-        outcome.Add(new PassCounters { EntriesSeen = 1 });
-        int e = Sys.TryStat(src, name, out var s);
-        if (e != 0)
-        {
-            outcome.Fail(ByteNames.Join(item.Dir, name), "lstat", e, e == Errno.ENOENT ? "vanished before it could be copied" : new PosixException("", e).Reason);
-            return;
-        }
-        e = Sys.TryStat(dst, name, out var t);
-        if (e != 0 && e != Errno.ENOENT)
-        {
-            outcome.Fail(ByteNames.Join(item.Dir, name), "lstat target", e, new PosixException("", e).Reason);
-            return;
-        }
-        FileStat? target = e == 0 ? t : null;
+        PassKind.Copy => _copy,
+        PassKind.Delete => _delete,
+        PassKind.Mtime => _mtime,
+        PassKind.Verify => _verify,
+        _ => throw new InvalidDataException($"no planner for {kind} passes"),
+    };
 
-        if (s.Kind == EntryKind.Directory)
-        {
-            try
-            {
-                if (target is { Kind: not EntryKind.Directory }) TreeRemover.Remove(dst, name);
-                if (target is not { Kind: EntryKind.Directory })
-                {
-                    int m = Sys.TryMkdirAt(dst, name, 0x1C0);
-                    if (m != 0 && m != Errno.EEXIST) throw new PosixException("mkdir", m);
-                }
-                outcome.Subdirectories.Add(name.ToArray());
-            }
-            catch (PosixException x)
-            {
-                outcome.Fail(ByteNames.Join(item.Dir, name), x.Operation, x.Errno, x.Reason);
-            }
-            return;
-        }
-
-        if (s.Kind == EntryKind.File && s.Nlink > 1)
-        {
-            // Hardlinks across the whole pass: the first path seen of an inode is copied, the others
-            // are linked to its copy once all data is in place (a link batch).
-            byte[] path = ByteNames.Join(item.Dir, name);
-            byte[] leader = ledger.ClaimInode(item.PassId, s.Dev, s.Ino, path);
-            if (!leader.AsSpan().SequenceEqual(path))
-            {
-                if (target is { } ft && IsLinkedToLeader(ctx, item, dst, s, ft, leader))
-                    outcome.Add(new PassCounters { SkippedEqual = 1 });
-                else
-                    links.Add(new LinkEntry(name.ToArray(), leader));
-                return;
-            }
-        }
-
-        bool linkTargetsEqual = true;
-        if (s.Kind == EntryKind.Symlink && target is { Kind: EntryKind.Symlink } tl && tl.Size == s.Size)
-        {
-            try { linkTargetsEqual = Sys.ReadLinkAt(src, name).AsSpan().SequenceEqual(Sys.ReadLinkAt(dst, name)); }
-            catch (PosixException) { linkTargetsEqual = false; }
-        }
-        switch (Equality.Compare(s, target, compareOwner: Sys.IsRoot, linkTargetsEqual))
-        {
-            case Verdict.Equal:
-                outcome.Add(new PassCounters { SkippedEqual = 1 });
-                break;
-            case Verdict.MetadataDiffers:
-                batches.Add(new CopyEntry(EntryAction.FixMetadata, name.ToArray(), 0));
-                break;
-            case Verdict.ReplaceDirectory:
-                batches.Add(new CopyEntry(EntryAction.CopyReplacingDirectory, name.ToArray(), s.Size));
-                break;
-            default:
-                batches.Add(new CopyEntry(EntryAction.Copy, name.ToArray(), s.Kind == EntryKind.File ? s.Size : 0));
-                break;
-        }
+    /// <summary>The scan mode a scan or finalize item carries in its payload (none: Normal).</summary>
+    public static ScanMode ModeOf(WorkItem item)
+    {
+        if (item.Payload is not { Length: > 0 } p) return ScanMode.Normal;
+        var mode = (ScanMode)p[0];
+        return p.Length == 1 && Enum.IsDefined(mode) ? mode : throw new InvalidDataException($"bad scan payload on item {item.Id}");
     }
+}
 
+/// <summary>Opens a work item's directory on both sides, as far as its pass and mode need them.</summary>
+public static class DirectoryPair
+{
     /// <summary>
-    /// Whether the follower's target is already the leader's copy (same inode, and that copy matches
-    /// the source). Decided here, at scan time, so that the link batch always acts and counts the same
-    /// on every attempt.
+    /// An orphan (delete pass) has no source side. A dry-run copy may find no target side yet (it was
+    /// never created): -1 then. Any other failure to open is recorded and the item has nothing to do.
     /// </summary>
-    private static bool IsLinkedToLeader(PassContext ctx, WorkItem item, int dst, in FileStat source, in FileStat target, byte[] leaderPath)
+    public static bool Open(PassContext ctx, WorkItem item, ScanMode mode, ItemOutcome outcome, out int src, out int dst)
     {
-        if (target.Kind != EntryKind.File || target.Size != source.Size || target.Mtime != source.Mtime) return false;
-        var (leaderDir, leaderName) = ByteNames.Split(leaderPath);
-        bool sameDir = leaderDir.AsSpan().SequenceEqual(item.Dir);
-        int fd = -1;
+        src = dst = -1;
         try
         {
-            if (!sameDir)
-            {
-                try { fd = Sys.OpenDirectoryBeneath(ctx.TargetRoot, leaderDir); }
-                catch (PosixException) { return false; }
-            }
-            return Sys.TryStat(sameDir ? dst : fd, leaderName, out var leader) == 0 && leader.Dev == target.Dev && leader.Ino == target.Ino;
+            if (mode != ScanMode.Orphan) src = Sys.OpenDirectoryBeneath(ctx.SourceRoot, item.Dir);
         }
-        finally
+        catch (PosixException e)
         {
-            Sys.Close(fd);
+            outcome.Fail(item.Dir, "open source directory", e.Errno, e.Reason);
+            return false;
         }
-    }
-
-    private static void FlushLinks(ItemOutcome outcome, List<LinkEntry> links)
-    {
-        if (links.Count == 0) return;
-        outcome.Batches.Add((WorkKind.Link, BatchCodec.EncodeLinks(links)));
-        links.Clear();
+        try
+        {
+            if (ctx.TargetRoot >= 0) dst = Sys.OpenDirectoryBeneath(ctx.TargetRoot, item.Dir);
+        }
+        catch (PosixException e) when (e.Errno == Errno.ENOENT && (ctx.Pass.Options.DryRun || mode == ScanMode.Orphan))
+        {
+            dst = -1; // not created by a dry run; an orphan an earlier attempt already removed
+        }
+        catch (PosixException e)
+        {
+            Sys.Close(src);
+            src = -1;
+            outcome.Fail(item.Dir, "open target directory", e.Errno, e.Reason);
+            return false;
+        }
+        return true;
     }
 }

@@ -38,6 +38,21 @@ public sealed class FileCopyActor(FileCopier copier)
             (src, dst, entry, temp, warnings) => LinkOne(ctx, src, dst, entry, temp, warnings));
     }
 
+    /// <summary>Removes entries the source no longer has (delete pass). An entry already gone counts as removed.</summary>
+    public ItemOutcome DeleteBatch(PassContext ctx, WorkItem item, CancellationToken cancel)
+    {
+        var names = BatchCodec.DecodeNames(item.Payload ?? throw new InvalidDataException("delete item without payload"));
+        return ForEachEntry(ctx, item, names, n => n, cancel, (_, dst, name, _, _) =>
+        {
+            int e = Sys.TryUnlinkAt(dst, name, directory: false);
+            if (e == Errno.EISDIR || e == Errno.EPERM && Sys.TryStat(dst, name, out var st) == 0 && st.Kind == EntryKind.Directory)
+                TreeRemover.Remove(dst, name); // it became a directory since the scan
+            else if (e != 0 && e != Errno.ENOENT)
+                throw new PosixException("unlink", e);
+            return new PassCounters { Deleted = 1 };
+        });
+    }
+
     private delegate PassCounters EntryAct<T>(int sourceDir, int targetDir, T entry, byte[] temporary, List<PosixException> warnings);
 
     /// <summary>

@@ -13,14 +13,14 @@ public sealed class MigrationCoordinator(ILedger ledger)
     private const int SnapshotEvery = 1000;
 
     /// <summary>Continues the unfinished pass with this source and target, or creates one.</summary>
-    public (PassInfo Pass, bool Resumed) StartOrResume(PassKind kind, byte[] source, byte[] target)
+    public (PassInfo Pass, bool Resumed) StartOrResume(PassKind kind, byte[] source, byte[] target, PassOptions options)
     {
-        if (ledger.FindUnfinishedPass(kind, source, target) is { } existing)
+        if (ledger.FindUnfinishedPass(kind, source, target, options) is { } existing)
         {
             ledger.AppendLifecycle(existing.Id, PassEventType.Resumed);
             return (ledger.GetPass(existing.Id)!, true);
         }
-        long id = ledger.CreatePass(kind, source, target);
+        long id = ledger.CreatePass(kind, source, target, options);
         ledger.AppendLifecycle(id, PassEventType.Started);
         return (ledger.GetPass(id)!, false);
     }

@@ -38,8 +38,9 @@ public sealed class MoverNode
         _ledger = ledger;
         _options = options;
         var fileCopier = new FileCopier();
-        _finalizer = new DirectoryFinalizer(ledger, fileCopier);
-        _scanner = new DirectoryActor(ledger, options.Limits, _finalizer);
+        var planners = new PlannerSet(fileCopier);
+        _finalizer = new DirectoryFinalizer(ledger, options.Limits, planners);
+        _scanner = new DirectoryActor(ledger, options.Limits, planners);
         _copier = new FileCopyActor(fileCopier);
     }
 
@@ -112,7 +113,9 @@ public sealed class MoverNode
                 idleDelayMs = 1;
                 continue;
             }
-            if (onlyPass is { } passId && Volatile.Read(ref _inFlight) == 0 && _ledger.GetPass(passId)?.Status is not PassStatus.Running)
+            // Working for one pass: done once it has ended or was handed back (interrupted); a paused pass is waited for.
+            if (onlyPass is { } passId && Volatile.Read(ref _inFlight) == 0
+                && _ledger.GetPass(passId) is not { Status: PassStatus.Running or PassStatus.Paused })
                 return;
             // Nothing to claim: wait for one of our items to finish (it may have spawned work), or poll.
             try { _wake.Wait(TimeSpan.FromMilliseconds(idleDelayMs), stop); }
@@ -131,6 +134,7 @@ public sealed class MoverNode
                 WorkKind.Scan => _scanner.Scan(ctx, item, partial => _ledger.Checkpoint(Id, item, partial, _options.Lease), stop),
                 WorkKind.Copy => _copier.CopyBatch(ctx, item, stop),
                 WorkKind.Link => _copier.LinkBatch(ctx, item, stop),
+                WorkKind.Delete => _copier.DeleteBatch(ctx, item, stop),
                 WorkKind.Finalize => _finalizer.Finalize(ctx, item),
                 _ => throw new InvalidDataException($"unknown work kind {item.Kind}"),
             };
@@ -142,6 +146,15 @@ public sealed class MoverNode
         }
         catch (LeaseLostException e)
         {
+            Problem?.Invoke(e.Message);
+        }
+        catch (MaxDeleteExceededException e)
+        {
+            // Nothing of this item was committed: fail the pass first (no more claims), then record why.
+            _ledger.AppendLifecycle(item.PassId, PassEventType.Failed, e.Message);
+            var outcome = new ItemOutcome();
+            outcome.Fail(item.Dir, "delete", 0, e.Message);
+            _ledger.Complete(Id, item, outcome);
             Problem?.Invoke(e.Message);
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -11,6 +11,7 @@ public sealed class PassContext : IDisposable
 {
     public PassInfo Pass { get; }
     public int SourceRoot { get; }
+    /// <summary>The target's root; -1 when a dry run finds none.</summary>
     public int TargetRoot { get; }
 
     private PassContext(PassInfo pass, int sourceRoot, int targetRoot)
@@ -25,8 +26,10 @@ public sealed class PassContext : IDisposable
         int src = Sys.OpenAt(Flags.AT_FDCWD, pass.Source, Flags.O_RDONLY | Flags.O_DIRECTORY);
         try
         {
-            int dst = Sys.OpenAt(Flags.AT_FDCWD, pass.Target, Flags.O_RDONLY | Flags.O_DIRECTORY);
-            return new PassContext(pass, src, dst);
+            // A dry run does not create the target: there may be none (-1), and then everything is missing.
+            int e = Sys.TryOpenAt(Flags.AT_FDCWD, pass.Target, Flags.O_RDONLY | Flags.O_DIRECTORY, 0, out int dst);
+            if (e != 0 && !(e == Errno.ENOENT && pass.Options.DryRun)) throw new PosixException("open target", e);
+            return new PassContext(pass, src, e == 0 ? dst : -1);
         }
         catch
         {

@@ -76,6 +76,25 @@ public static class BatchCodec
         return list;
     }
 
+    /// <summary>A plain list of names (delete batches).</summary>
+    public static byte[] EncodeNames(IReadOnlyList<byte[]> names)
+    {
+        var w = new Writer();
+        w.Int(names.Count);
+        foreach (var n in names) w.Bytes(n);
+        return w.ToArray();
+    }
+
+    public static List<byte[]> DecodeNames(byte[] payload)
+    {
+        var r = new Reader(payload);
+        int n = r.Int();
+        var list = new List<byte[]>(n);
+        for (int i = 0; i < n; i++) list.Add(r.Name());
+        r.End();
+        return list;
+    }
+
     private sealed class Writer
     {
         private readonly MemoryStream _s = new();

@@ -170,7 +170,7 @@ public sealed class FileCopier
             try
             {
                 var st = Sys.Fstat(src);
-                ApplyMetadata(src, dst, st, setTimes: false, warnings);
+                ApplyMetadata(src, dst, st, setTimes: true, warnings); // --checksum may find equal content with other times
             }
             finally
             {

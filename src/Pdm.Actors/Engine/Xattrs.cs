@@ -29,6 +29,22 @@ public static class Xattrs
         }
     }
 
+    /// <summary>Whether both descriptors carry the same attributes with the same values.</summary>
+    public static bool Same(int a, int b)
+    {
+        byte[] an = Sys.ListXattrs(a), bn = Sys.ListXattrs(b);
+        var aNames = Names(an);
+        if (aNames.Count != Names(bn).Count) return false;
+        foreach (var range in aNames)
+        {
+            var name = an.AsSpan(range);
+            var va = Sys.GetXattr(a, name);
+            var vb = Sys.GetXattr(b, name);
+            if (va is null || vb is null || !va.AsSpan().SequenceEqual(vb)) return false;
+        }
+        return true;
+    }
+
     private static List<Range> Names(byte[] list)
     {
         var result = new List<Range>();

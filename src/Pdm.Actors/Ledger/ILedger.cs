@@ -9,14 +9,14 @@ namespace Pdm.Ledger;
 public interface ILedger : IDisposable
 {
     /// <summary>Creates a pass with its root scan and root finalize items and its Created event.</summary>
-    long CreatePass(PassKind kind, byte[] source, byte[] target);
+    long CreatePass(PassKind kind, byte[] source, byte[] target, PassOptions options);
 
     PassInfo? GetPass(long passId);
 
     IReadOnlyList<PassInfo> ListPasses();
 
-    /// <summary>The newest pass of this kind, source and target that has not finished.</summary>
-    PassInfo? FindUnfinishedPass(PassKind kind, byte[] source, byte[] target);
+    /// <summary>The newest pass of this kind, source, target and options that has not finished.</summary>
+    PassInfo? FindUnfinishedPass(PassKind kind, byte[] source, byte[] target, PassOptions options);
 
     /// <summary>Appends a lifecycle event (Started, Interrupted, ...) and moves the pass's state with it.</summary>
     void AppendLifecycle(long passId, PassEventType type, string? detail = null);
@@ -58,6 +58,12 @@ public interface ILedger : IDisposable
     void SaveSnapshot(PassState state);
 
     IReadOnlyList<FailureRow> Failures(long passId, long afterId, int limit);
+
+    /// <summary>What a dry run would have done, in order.</summary>
+    IReadOnlyList<(long Id, string Action, byte[] Path, long Bytes)> Report(long passId, long afterId, int limit);
+
+    /// <summary>Bytes in copy batches not yet done, and whether any directory is still to be scanned (for an ETA).</summary>
+    (long Bytes, bool Scanning) RemainingWork(long passId);
 
     void RegisterNode(NodeInfo node);
 

@@ -1,6 +1,19 @@
 namespace Pdm.Ledger;
 
-public enum PassKind { Copy }
+/// <summary>copy: new and changed entries; delete: what the target has and the source no longer has;
+/// mtime: directory times, deepest first; verify: compare everything, change nothing.</summary>
+public enum PassKind { Copy, Delete, Mtime, Verify }
+
+/// <summary>Options of a pass, fixed when it is created and stored with it (as JSON).</summary>
+public sealed record PassOptions(bool DryRun = false, bool Checksum = false, long? MaxDelete = null)
+{
+    public static readonly PassOptions None = new();
+
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this);
+
+    public static PassOptions FromJson(string json) =>
+        string.IsNullOrWhiteSpace(json) ? None : System.Text.Json.JsonSerializer.Deserialize<PassOptions>(json) ?? None;
+}
 
 public enum PassStatus { Queued, Running, Paused, Completed, Failed, Cancelled }
 
@@ -9,11 +22,21 @@ public enum PassStatus { Queued, Running, Paused, Completed, Failed, Cancelled }
 /// entries of one directory; link: hardlinks to make once all data is copied; finalize: a
 /// directory's own metadata, once everything below it is done.
 /// </summary>
-public enum WorkKind { Scan, Copy, Link, Finalize }
+public enum WorkKind { Scan, Copy, Link, Delete, Finalize }
+
+/// <summary>
+/// How a scan reads its directory (the first byte of a scan item's payload; none means Normal).
+/// Orphan: a target directory whose source is gone, to be emptied and removed (delete pass).
+/// Extras: the target side of a verify, looking for entries the source does not have.
+/// </summary>
+public enum ScanMode : byte { Normal = 0, Orphan = 1, Extras = 2 }
 
 public sealed record PassInfo(
     long Id, PassKind Kind, byte[] Source, byte[] Target, PassStatus Status, bool SweepTemporaries,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt, PassOptions Options)
+{
+    public bool IsFinished => Status is PassStatus.Completed or PassStatus.Failed or PassStatus.Cancelled;
+}
 
 public sealed record WorkItem(
     long Id, long PassId, WorkKind Kind, long? ParentId, int Depth, byte[] Dir, byte[]? Payload, long Cursor, int Attempts);
@@ -26,11 +49,13 @@ public sealed record FailureRow(long Id, long PassId, byte[] Path, string Operat
 
 /// <summary>The exact counts of a pass; events carry deltas of these, the fold sums them.</summary>
 public readonly record struct PassCounters(
-    long EntriesSeen, long FilesCopied, long BytesCopied, long SkippedEqual, long MetadataFixed, long HardLinks, long Failed)
+    long EntriesSeen, long FilesCopied, long BytesCopied, long SkippedEqual, long MetadataFixed, long HardLinks, long Failed,
+    long Deleted = 0, long Differences = 0)
 {
     public static PassCounters operator +(PassCounters a, PassCounters b) => new(
         a.EntriesSeen + b.EntriesSeen, a.FilesCopied + b.FilesCopied, a.BytesCopied + b.BytesCopied,
-        a.SkippedEqual + b.SkippedEqual, a.MetadataFixed + b.MetadataFixed, a.HardLinks + b.HardLinks, a.Failed + b.Failed);
+        a.SkippedEqual + b.SkippedEqual, a.MetadataFixed + b.MetadataFixed, a.HardLinks + b.HardLinks, a.Failed + b.Failed,
+        a.Deleted + b.Deleted, a.Differences + b.Differences);
 
     public bool IsZero => this == default;
 }
@@ -42,10 +67,20 @@ public readonly record struct PassCounters(
 public sealed class ItemOutcome
 {
     /// <summary>Subdirectories to scan (names in the item's directory); each gets a scan and a finalize item.</summary>
-    public List<byte[]> Subdirectories { get; } = [];
+    public List<(byte[] Name, ScanMode Mode)> Subdirectories { get; } = [];
 
-    /// <summary>Copy and link batches of entries in the item's directory.</summary>
-    public List<(WorkKind Kind, byte[] Payload)> Batches { get; } = [];
+    /// <summary>Batches of work on entries of the item's directory (copy, link, delete, or an extras scan), with their bytes.</summary>
+    public List<(WorkKind Kind, byte[] Payload, long Bytes)> Batches { get; } = [];
+
+    /// <summary>Entries this outcome plans to remove (checked against the pass's --max-delete before it commits).</summary>
+    public long PlannedDeletes { get; set; }
+
+    /// <summary>What a dry run would have done: (action, path, bytes).</summary>
+    public List<(string Action, byte[] Path, long Bytes)> Report { get; } = [];
+
+    public void AddSubdirectory(ReadOnlySpan<byte> name, ScanMode mode = ScanMode.Normal) => Subdirectories.Add((name.ToArray(), mode));
+
+    public void AddBatch(WorkKind kind, byte[] payload, long bytes = 0) => Batches.Add((kind, payload, bytes));
 
     public List<Failure> Failures { get; } = [];
 
@@ -59,7 +94,7 @@ public sealed class ItemOutcome
     /// </summary>
     public bool FinalizedDirectory { get; set; }
 
-    public bool IsEmpty => Subdirectories.Count == 0 && Batches.Count == 0 && Failures.Count == 0 && Delta.IsZero;
+    public bool IsEmpty => Subdirectories.Count == 0 && Batches.Count == 0 && Failures.Count == 0 && Delta.IsZero && Report.Count == 0;
 
     public void Fail(byte[] path, string operation, int errno, string message)
     {
@@ -75,6 +110,10 @@ public sealed record NodeInfo(string Id, string Host, int Pid, long ProcessStart
 
 /// <summary>The ledger's answer when a transaction finds the item no longer leased to this node.</summary>
 public sealed class LeaseLostException(long itemId) : Exception($"work item {itemId} is no longer leased to this node");
+
+/// <summary>A delete pass would remove more entries than its --max-delete allows: the pass fails instead.</summary>
+public sealed class MaxDeleteExceededException(long passId, long planned, long max)
+    : Exception($"pass {passId} would delete more than {max} entries (--max-delete); at least {planned} are gone from the source");
 
 /// <summary>The ledger cannot be opened or reached.</summary>
 public sealed class LedgerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -54,6 +54,9 @@ public sealed class SqliteLedger : ILedger
         lock (_gate)
         {
             ExecOnce(_db, null, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+            // Rebuilding a table (the only way to change a CHECK) must not trip foreign keys half-way;
+            // they are checked whole once the migrations are in.
+            ExecOnce(_db, null, "PRAGMA foreign_keys = OFF");
             foreach (var (version, sql) in SqliteSchema.Migrations)
             {
                 using var tx = _db.BeginTransaction();
@@ -63,6 +66,13 @@ public sealed class SqliteLedger : ILedger
                 Exec(tx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($v, $t)", ("$v", version), ("$t", Now()));
                 tx.Commit();
             }
+            ExecOnce(_db, null, "PRAGMA foreign_keys = ON");
+            using (var check = _db.CreateCommand())
+            {
+                check.CommandText = "PRAGMA foreign_key_check";
+                using var r = check.ExecuteReader();
+                if (r.Read()) throw new LedgerUnavailableException($"ledger {Path} fails its foreign key check (table {r.GetString(0)}) after migrating");
+            }
             long newest = Convert.ToInt64(Scalar(null, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
             if (newest > SqliteSchema.LatestVersion)
                 throw new LedgerUnavailableException($"ledger {Path} has schema version {newest}, newer than this pdm understands ({SqliteSchema.LatestVersion})");
@@ -71,7 +81,7 @@ public sealed class SqliteLedger : ILedger
 
     // ---- passes -------------------------------------------------------------------------------
 
-    public long CreatePass(PassKind kind, byte[] source, byte[] target)
+    public long CreatePass(PassKind kind, byte[] source, byte[] target, PassOptions options)
     {
         lock (_gate)
         {
@@ -81,8 +91,8 @@ public sealed class SqliteLedger : ILedger
             bool sweep = Convert.ToInt64(Scalar(tx,
                 "SELECT COUNT(*) FROM passes WHERE target = $t AND state NOT IN ('completed')", ("$t", target))) > 0;
             long passId = Convert.ToInt64(Scalar(tx,
-                "INSERT INTO passes (kind, source, target, state, sweep_temporaries, created_at) VALUES ($k, $s, $t, 'queued', $w, $now) RETURNING id",
-                ("$k", KindName(kind)), ("$s", source), ("$t", target), ("$w", sweep ? 1 : 0), ("$now", now)));
+                "INSERT INTO passes (kind, source, target, options, state, sweep_temporaries, created_at) VALUES ($k, $s, $t, $o, 'queued', $w, $now) RETURNING id",
+                ("$k", KindName(kind)), ("$s", source), ("$t", target), ("$o", options.ToJson()), ("$w", sweep ? 1 : 0), ("$now", now)));
             long finalize = Convert.ToInt64(Scalar(tx,
                 "INSERT INTO work_items (pass_id, kind, state, parent_id, pending, depth, dir) VALUES ($p, 'finalize', 'blocked', NULL, 1, 0, X'') RETURNING id",
                 ("$p", passId)));
@@ -104,22 +114,22 @@ public sealed class SqliteLedger : ILedger
         lock (_gate) return ReadPasses(null, "");
     }
 
-    public PassInfo? FindUnfinishedPass(PassKind kind, byte[] source, byte[] target)
+    public PassInfo? FindUnfinishedPass(PassKind kind, byte[] source, byte[] target, PassOptions options)
     {
         lock (_gate)
             return ReadPasses(null,
-                "WHERE kind = $k AND source = $s AND target = $t AND state IN ('queued','running','paused') ORDER BY id DESC LIMIT 1",
-                ("$k", KindName(kind)), ("$s", source), ("$t", target)).FirstOrDefault();
+                "WHERE kind = $k AND source = $s AND target = $t AND options = $o AND state IN ('queued','running','paused') ORDER BY id DESC LIMIT 1",
+                ("$k", KindName(kind)), ("$s", source), ("$t", target), ("$o", options.ToJson())).FirstOrDefault();
     }
 
     private List<PassInfo> ReadPasses(SqliteTransaction? tx, string where, params (string, object?)[] args)
     {
-        var cmd = Command(tx, $"SELECT id, kind, source, target, state, sweep_temporaries, created_at FROM passes {where}", args);
+        var cmd = Command(tx, $"SELECT id, kind, source, target, state, sweep_temporaries, created_at, options FROM passes {where}", args);
         using var r = cmd.ExecuteReader();
         var list = new List<PassInfo>();
         while (r.Read())
             list.Add(new PassInfo(r.GetInt64(0), ParseKind(r.GetString(1)), (byte[])r[2], (byte[])r[3], ParseStatus(r.GetString(4)),
-                r.GetInt64(5) != 0, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))));
+                r.GetInt64(5) != 0, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), PassOptions.FromJson(r.GetString(7))));
         return list;
     }
 
@@ -215,22 +225,27 @@ public sealed class SqliteLedger : ILedger
     {
         long now = Now();
         int spawned = 0;
-        foreach (var name in outcome.Subdirectories)
+        if (outcome.PlannedDeletes > 0) CheckDeleteBudget(tx, item.PassId, outcome.PlannedDeletes);
+        foreach (var (name, mode) in outcome.Subdirectories)
         {
             byte[] dir = Native.ByteNames.Join(item.Dir, name);
+            byte[]? scanPayload = mode == ScanMode.Normal ? null : [(byte)mode];
             long finalize = Convert.ToInt64(Scalar(tx,
-                "INSERT INTO work_items (pass_id, kind, state, parent_id, pending, depth, dir) VALUES ($p, 'finalize', 'blocked', $parent, 1, $d, $dir) RETURNING id",
-                ("$p", item.PassId), ("$parent", item.ParentId), ("$d", item.Depth + 1), ("$dir", dir)));
-            Exec(tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir) VALUES ($p, 'scan', 'ready', $f, $d, $dir)",
-                ("$p", item.PassId), ("$f", finalize), ("$d", item.Depth + 1), ("$dir", dir));
+                "INSERT INTO work_items (pass_id, kind, state, parent_id, pending, depth, dir, payload) VALUES ($p, 'finalize', 'blocked', $parent, 1, $d, $dir, $payload) RETURNING id",
+                ("$p", item.PassId), ("$parent", item.ParentId), ("$d", item.Depth + 1), ("$dir", dir), ("$payload", scanPayload)));
+            Exec(tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir, payload) VALUES ($p, 'scan', 'ready', $f, $d, $dir, $payload)",
+                ("$p", item.PassId), ("$f", finalize), ("$d", item.Depth + 1), ("$dir", dir), ("$payload", scanPayload));
             spawned++;
         }
-        foreach (var (kind, payload) in outcome.Batches)
+        foreach (var (kind, payload, bytes) in outcome.Batches)
         {
-            Exec(tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir, payload) VALUES ($p, $k, 'ready', $parent, $d, $dir, $payload)",
-                ("$p", item.PassId), ("$k", WorkKindName(kind)), ("$parent", item.ParentId), ("$d", item.Depth), ("$dir", item.Dir), ("$payload", payload));
+            Exec(tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir, payload, bytes) VALUES ($p, $k, 'ready', $parent, $d, $dir, $payload, $b)",
+                ("$p", item.PassId), ("$k", WorkKindName(kind)), ("$parent", item.ParentId), ("$d", item.Depth), ("$dir", item.Dir), ("$payload", payload), ("$b", bytes));
             spawned++;
         }
+        foreach (var (action, path, bytes) in outcome.Report)
+            Exec(tx, "INSERT INTO pass_report (pass_id, item_id, action, path, bytes) VALUES ($p, $i, $a, $path, $b)",
+                ("$p", item.PassId), ("$i", item.Id), ("$a", action), ("$path", path), ("$b", bytes));
         if (spawned > 0)
         {
             if (item.ParentId is not { } parent) throw new InvalidOperationException("only a scan with a finalize parent spawns work");
@@ -241,6 +256,26 @@ public sealed class SqliteLedger : ILedger
                 ("$p", item.PassId), ("$i", item.Id), ("$path", f.Path), ("$op", f.Operation), ("$e", f.Errno), ("$m", f.Message), ("$now", now));
         if (!outcome.Delta.IsZero)
             AppendEvent(tx, item.PassId, item.Id, PassEventType.Progressed, outcome.Delta, null, now);
+    }
+
+    /// <summary>
+    /// Adds planned removals to the pass's tally; past its --max-delete the whole transaction is refused
+    /// (and the pass is failed by the caller), so no removal beyond the limit is ever committed as work.
+    /// </summary>
+    private void CheckDeleteBudget(SqliteTransaction tx, long passId, long planned)
+    {
+        var cmd = Command(tx, "UPDATE passes SET planned_deletes = planned_deletes + $n WHERE id = $id RETURNING planned_deletes, options",
+            ("$n", planned), ("$id", passId));
+        long total;
+        string options;
+        using (var r = cmd.ExecuteReader())
+        {
+            r.Read();
+            total = r.GetInt64(0);
+            options = r.GetString(1);
+        }
+        if (PassOptions.FromJson(options).MaxDelete is { } max && total > max)
+            throw new MaxDeleteExceededException(passId, total, max);
     }
 
     /// <summary>
@@ -373,17 +408,18 @@ public sealed class SqliteLedger : ILedger
 
     private void AppendEvent(SqliteTransaction tx, long passId, long? itemId, PassEventType type, PassCounters d, string? detail, long at) =>
         Exec(tx, """
-            INSERT INTO pass_events (pass_id, item_id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, detail)
-            VALUES ($p, $i, $t, $at, $e, $fc, $b, $s, $m, $h, $f, $detail)
+            INSERT INTO pass_events (pass_id, item_id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, deleted, differences, detail)
+            VALUES ($p, $i, $t, $at, $e, $fc, $b, $s, $m, $h, $f, $del, $diff, $detail)
             """, ("$p", passId), ("$i", itemId), ("$t", type.ToString()), ("$at", at), ("$e", d.EntriesSeen), ("$fc", d.FilesCopied),
-            ("$b", d.BytesCopied), ("$s", d.SkippedEqual), ("$m", d.MetadataFixed), ("$h", d.HardLinks), ("$f", d.Failed), ("$detail", detail));
+            ("$b", d.BytesCopied), ("$s", d.SkippedEqual), ("$m", d.MetadataFixed), ("$h", d.HardLinks), ("$f", d.Failed),
+            ("$del", d.Deleted), ("$diff", d.Differences), ("$detail", detail));
 
     public IReadOnlyList<PassEvent> EventsSince(long passId, long afterEventId, int limit)
     {
         lock (_gate)
         {
             var cmd = Command(null, """
-                SELECT id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, detail
+                SELECT id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, detail, deleted, differences
                   FROM pass_events WHERE pass_id = $p AND id > $after ORDER BY id LIMIT $limit
                 """, ("$p", passId), ("$after", afterEventId), ("$limit", limit));
             using var r = cmd.ExecuteReader();
@@ -391,7 +427,8 @@ public sealed class SqliteLedger : ILedger
             while (r.Read())
                 list.Add(new PassEvent(r.GetInt64(0), passId, Enum.Parse<PassEventType>(r.GetString(1)),
                     DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
-                    new PassCounters(r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9)),
+                    new PassCounters(r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9),
+                        r.GetInt64(11), r.GetInt64(12)),
                     r.IsDBNull(10) ? null : r.GetString(10)));
             return list;
         }
@@ -403,14 +440,15 @@ public sealed class SqliteLedger : ILedger
         {
             var cmd = Command(null, """
                 SELECT last_event_id, state, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed,
-                       created_at, started_at, ended_at, active_ms, running_since
+                       created_at, started_at, ended_at, active_ms, running_since, deleted, differences
                   FROM pass_snapshots WHERE pass_id = $p
                 """, ("$p", passId));
             using var r = cmd.ExecuteReader();
             if (!r.Read()) return null;
             DateTimeOffset? T(int i) => r.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
             return new PassState(passId, ParseStatus(r.GetString(1)),
-                new PassCounters(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8)),
+                new PassCounters(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8),
+                    r.GetInt64(14), r.GetInt64(15)),
                 T(9), T(10), T(11), r.GetInt64(0), TimeSpan.FromMilliseconds(r.GetInt64(12)), T(13));
         }
     }
@@ -421,19 +459,21 @@ public sealed class SqliteLedger : ILedger
         lock (_gate)
             Exec(null, """
                 INSERT INTO pass_snapshots (pass_id, last_event_id, state, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed,
-                                            hard_links, failed, created_at, started_at, ended_at, active_ms, running_since)
-                VALUES ($p, $l, $s, $e, $fc, $b, $sk, $m, $h, $f, $c, $st, $en, $a, $r)
+                                            hard_links, failed, created_at, started_at, ended_at, active_ms, running_since, deleted, differences)
+                VALUES ($p, $l, $s, $e, $fc, $b, $sk, $m, $h, $f, $c, $st, $en, $a, $r, $del, $diff)
                 ON CONFLICT (pass_id) DO UPDATE SET
                     last_event_id = excluded.last_event_id, state = excluded.state, entries_seen = excluded.entries_seen,
                     files_copied = excluded.files_copied, bytes_copied = excluded.bytes_copied, skipped_equal = excluded.skipped_equal,
                     metadata_fixed = excluded.metadata_fixed, hard_links = excluded.hard_links, failed = excluded.failed,
                     created_at = excluded.created_at, started_at = excluded.started_at, ended_at = excluded.ended_at,
-                    active_ms = excluded.active_ms, running_since = excluded.running_since
+                    active_ms = excluded.active_ms, running_since = excluded.running_since,
+                    deleted = excluded.deleted, differences = excluded.differences
                  WHERE excluded.last_event_id > pass_snapshots.last_event_id
                 """, ("$p", s.PassId), ("$l", s.LastEventId), ("$s", StatusName(s.Status)), ("$e", s.Counters.EntriesSeen),
                 ("$fc", s.Counters.FilesCopied), ("$b", s.Counters.BytesCopied), ("$sk", s.Counters.SkippedEqual),
                 ("$m", s.Counters.MetadataFixed), ("$h", s.Counters.HardLinks), ("$f", s.Counters.Failed), ("$c", Ms(s.CreatedAt)),
-                ("$st", Ms(s.StartedAt)), ("$en", Ms(s.EndedAt)), ("$a", (long)s.ActiveTime.TotalMilliseconds), ("$r", Ms(s.RunningSince)));
+                ("$st", Ms(s.StartedAt)), ("$en", Ms(s.EndedAt)), ("$a", (long)s.ActiveTime.TotalMilliseconds), ("$r", Ms(s.RunningSince)),
+                ("$del", s.Counters.Deleted), ("$diff", s.Counters.Differences));
     }
 
     public IReadOnlyList<FailureRow> Failures(long passId, long afterId, int limit)
@@ -449,6 +489,33 @@ public sealed class SqliteLedger : ILedger
                 list.Add(new FailureRow(r.GetInt64(0), passId, (byte[])r[1], r.GetString(2), r.GetInt32(3), r.GetString(4),
                     DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5))));
             return list;
+        }
+    }
+
+    public IReadOnlyList<(long Id, string Action, byte[] Path, long Bytes)> Report(long passId, long afterId, int limit)
+    {
+        lock (_gate)
+        {
+            var cmd = Command(null, "SELECT id, action, path, bytes FROM pass_report WHERE pass_id = $p AND id > $after ORDER BY id LIMIT $limit",
+                ("$p", passId), ("$after", afterId), ("$limit", limit));
+            using var r = cmd.ExecuteReader();
+            var list = new List<(long, string, byte[], long)>();
+            while (r.Read()) list.Add((r.GetInt64(0), r.GetString(1), (byte[])r[2], r.GetInt64(3)));
+            return list;
+        }
+    }
+
+    public (long Bytes, bool Scanning) RemainingWork(long passId)
+    {
+        lock (_gate)
+        {
+            var cmd = Command(null, """
+                SELECT COALESCE(SUM(CASE WHEN kind = 'copy' THEN bytes ELSE 0 END), 0), COALESCE(SUM(kind = 'scan'), 0)
+                  FROM work_items WHERE pass_id = $p AND state NOT IN ('done', 'failed')
+                """, ("$p", passId));
+            using var r = cmd.ExecuteReader();
+            r.Read();
+            return (r.GetInt64(0), r.GetInt64(1) > 0);
         }
     }
 
@@ -535,9 +602,9 @@ public sealed class SqliteLedger : ILedger
         cmd.ExecuteNonQuery();
     }
 
-    internal static string KindName(PassKind k) => k switch { PassKind.Copy => "copy", _ => throw new ArgumentOutOfRangeException(nameof(k)) };
+    internal static string KindName(PassKind k) => k.ToString().ToLowerInvariant();
 
-    internal static PassKind ParseKind(string s) => s switch { "copy" => PassKind.Copy, _ => throw new InvalidDataException($"unknown pass kind '{s}'") };
+    internal static PassKind ParseKind(string s) => Enum.TryParse<PassKind>(s, ignoreCase: true, out var k) ? k : throw new InvalidDataException($"unknown pass kind '{s}'");
 
     internal static string StatusName(PassStatus s) => s.ToString().ToLowerInvariant();
 

@@ -111,6 +111,67 @@ internal static class SqliteSchema
         (3, """
             CREATE INDEX work_items_by_parent ON work_items (parent_id);
             """),
+        // The delete, mtime and verify passes: pass kinds and options, a delete work kind, two counters,
+        // and the report of a dry run. SQLite cannot alter a CHECK: the two tables are rebuilt.
+        (4, """
+            CREATE TABLE passes_v4 (
+                id                INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind              TEXT    NOT NULL CHECK (kind IN ('copy','delete','mtime','verify')),
+                source            BLOB    NOT NULL,
+                target            BLOB    NOT NULL,
+                options           TEXT    NOT NULL DEFAULT '{}',
+                state             TEXT    NOT NULL CHECK (state IN ('queued','running','paused','completed','failed','cancelled')),
+                sweep_temporaries INTEGER NOT NULL DEFAULT 0,
+                planned_deletes   INTEGER NOT NULL DEFAULT 0,
+                created_at        INTEGER NOT NULL
+            );
+            INSERT INTO passes_v4 (id, kind, source, target, state, sweep_temporaries, created_at)
+                SELECT id, kind, source, target, state, sweep_temporaries, created_at FROM passes;
+            DROP TABLE passes;
+            ALTER TABLE passes_v4 RENAME TO passes;
+
+            CREATE TABLE work_items_v4 (
+                id            INTEGER PRIMARY KEY AUTOINCREMENT,
+                pass_id       INTEGER NOT NULL REFERENCES passes(id),
+                kind          TEXT    NOT NULL CHECK (kind IN ('scan','copy','link','delete','finalize')),
+                state         TEXT    NOT NULL CHECK (state IN ('blocked','ready','leased','done','failed')),
+                parent_id     INTEGER REFERENCES work_items_v4(id),
+                pending       INTEGER NOT NULL DEFAULT 0 CHECK (pending >= 0),
+                depth         INTEGER NOT NULL,
+                dir           BLOB    NOT NULL,
+                payload       BLOB,
+                bytes         INTEGER NOT NULL DEFAULT 0,
+                cursor        INTEGER NOT NULL DEFAULT 0,
+                attempts      INTEGER NOT NULL DEFAULT 0,
+                lease_owner   TEXT,
+                lease_expires INTEGER,
+                CHECK ((state = 'leased') = (lease_owner IS NOT NULL))
+            );
+            INSERT INTO work_items_v4 (id, pass_id, kind, state, parent_id, pending, depth, dir, payload, cursor, attempts, lease_owner, lease_expires)
+                SELECT id, pass_id, kind, state, parent_id, pending, depth, dir, payload, cursor, attempts, lease_owner, lease_expires FROM work_items;
+            DROP TABLE work_items;
+            ALTER TABLE work_items_v4 RENAME TO work_items;
+            CREATE INDEX work_items_ready ON work_items (id) WHERE state = 'ready';
+            CREATE INDEX work_items_leased ON work_items (lease_expires) WHERE state = 'leased';
+            CREATE INDEX work_items_open ON work_items (pass_id, kind) WHERE state NOT IN ('done', 'failed');
+            CREATE INDEX work_items_by_owner ON work_items (lease_owner) WHERE lease_owner IS NOT NULL;
+            CREATE INDEX work_items_by_parent ON work_items (parent_id);
+
+            ALTER TABLE pass_events ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE pass_events ADD COLUMN differences INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE pass_snapshots ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE pass_snapshots ADD COLUMN differences INTEGER NOT NULL DEFAULT 0;
+
+            CREATE TABLE pass_report (
+                id      INTEGER PRIMARY KEY AUTOINCREMENT,
+                pass_id INTEGER NOT NULL REFERENCES passes(id),
+                item_id INTEGER,
+                action  TEXT    NOT NULL,
+                path    BLOB    NOT NULL,
+                bytes   INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE INDEX pass_report_by_pass ON pass_report (pass_id, id);
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -9,12 +9,12 @@ public sealed class FailuresCommand(IConsoleIO console) : PdmCommand(console)
 
     public override Command Build()
     {
-        var cmd = new Command("failures", "List the entries a pass could not handle, and why") { _id, LedgerOption };
+        var cmd = new Command("failures", "List the entries a pass could not handle, and why") { _id, LedgerOption, ConfigOption };
         cmd.SetAction(parse => Guard(() =>
         {
             long id = parse.GetValue(_id);
-            using var ledger = LedgerLocation.OpenExisting(LedgerPath(parse));
-            if (ledger.GetPass(id) is null) throw new UsageException($"no pass {id} in ledger {ledger.Path}");
+            using var ledger = OpenLedger(parse);
+            RequirePass(ledger, id);
             long after = 0;
             while (true)
             {

@@ -9,10 +9,10 @@ public sealed class PassesCommand(IConsoleIO console) : PdmCommand(console)
 {
     public override Command Build()
     {
-        var cmd = new Command("passes", "List the passes in the ledger") { LedgerOption };
+        var cmd = new Command("passes", "List the passes in the ledger") { LedgerOption, ConfigOption };
         cmd.SetAction(parse => Guard(() =>
         {
-            using var ledger = LedgerLocation.OpenExisting(LedgerPath(parse));
+            using var ledger = OpenLedger(parse);
             var coordinator = new MigrationCoordinator(ledger);
             Console.Out.WriteLine($"{"ID",4}  {"KIND",-5} {"STATE",-10} {"ENTRIES",12} {"COPIED",12} {"BYTES",10} {"FAILED",8}  {"STARTED",-19}  {"ENDED",-19}  SOURCE -> TARGET");
             foreach (var pass in ledger.ListPasses())

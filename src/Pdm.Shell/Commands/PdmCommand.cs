@@ -13,6 +13,11 @@ public abstract class PdmCommand(IConsoleIO console)
         Description = "The ledger file (default: $PDM_LEDGER, else $XDG_STATE_HOME/pdm/ledger.db or ~/.local/state/pdm/ledger.db)",
     };
 
+    protected static readonly Option<string?> ConfigOption = new("--config")
+    {
+        Description = "The config naming filesystems (default: $PDM_CONFIG, ./pdm.json, ~/.config/pdm/pdm.json, /etc/pdm/pdm.json)",
+    };
+
     protected static readonly Option<int?> ThreadsOption = new("--threads")
     {
         Description = $"Dedicated I/O threads (default: twice the cores, 4 to 32; here {Actors.NodeOptions.DefaultThreads})",
@@ -56,7 +61,18 @@ public abstract class PdmCommand(IConsoleIO console)
         return t ?? Actors.NodeOptions.DefaultThreads;
     }
 
-    protected static string LedgerPath(ParseResult parse) => LedgerLocation.Resolve(parse.GetValue(LedgerOption));
+    protected static PdmConfig Config(ParseResult parse) => PdmConfig.Load(parse.GetValue(ConfigOption));
 
-    protected static bool LedgerIsDefault(ParseResult parse) => string.IsNullOrEmpty(parse.GetValue(LedgerOption));
+    protected static string LedgerPath(ParseResult parse, PdmConfig? config = null) =>
+        LedgerLocation.Resolve(parse.GetValue(LedgerOption), (config ?? Config(parse)).Ledger);
+
+    protected static bool LedgerIsDefault(ParseResult parse, PdmConfig config) =>
+        string.IsNullOrEmpty(parse.GetValue(LedgerOption)) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PDM_LEDGER"))
+        && string.IsNullOrEmpty(config.Ledger);
+
+    /// <summary>Opens the ledger of an existing pass for control or inspection (exit 3 when there is none).</summary>
+    protected static Pdm.Ledger.SqliteLedger OpenLedger(ParseResult parse) => LedgerLocation.OpenExisting(LedgerPath(parse));
+
+    protected static Pdm.Ledger.PassInfo RequirePass(Pdm.Ledger.ILedger ledger, long id) =>
+        ledger.GetPass(id) ?? throw new UsageException($"no pass {id} in this ledger (see pdm passes)");
 }

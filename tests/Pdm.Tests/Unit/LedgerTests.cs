@@ -21,7 +21,7 @@ public sealed class LedgerTests : IDisposable
 
     private long StartPass()
     {
-        long id = _ledger.CreatePass(PassKind.Copy, "/src"u8.ToArray(), "/dst"u8.ToArray());
+        long id = _ledger.CreatePass(PassKind.Copy, "/src"u8.ToArray(), "/dst"u8.ToArray(), PassOptions.None);
         _ledger.AppendLifecycle(id, PassEventType.Started);
         return id;
     }
@@ -71,7 +71,7 @@ public sealed class LedgerTests : IDisposable
     [Fact]
     public void QueuedPassesAreNotClaimed()
     {
-        _ledger.CreatePass(PassKind.Copy, "/a"u8.ToArray(), "/b"u8.ToArray());
+        _ledger.CreatePass(PassKind.Copy, "/a"u8.ToArray(), "/b"u8.ToArray(), PassOptions.None);
         Assert.Empty(_ledger.Claim("n1", 10, Lease));
     }
 
@@ -81,8 +81,8 @@ public sealed class LedgerTests : IDisposable
         long pass = StartPass();
         var root = _ledger.Claim("n", 10, Lease).Single();
         var outcome = new ItemOutcome();
-        outcome.Subdirectories.Add("sub"u8.ToArray());
-        outcome.Batches.Add((WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, "f"u8.ToArray(), 1)])));
+        outcome.AddSubdirectory("sub"u8.ToArray());
+        outcome.AddBatch(WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, "f"u8.ToArray(), 1)]));
         outcome.Add(new PassCounters { EntriesSeen = 2 });
         _ledger.Complete("n", root, outcome);
 
@@ -126,7 +126,7 @@ public sealed class LedgerTests : IDisposable
         long pass = StartPass();
         var root = _ledger.Claim("n", 10, Lease).Single();
         var part = new ItemOutcome { Cursor = 7 };
-        part.Batches.Add((WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, "f"u8.ToArray(), 1)])));
+        part.AddBatch(WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, "f"u8.ToArray(), 1)]));
         _ledger.Checkpoint("n", root, part, Lease);
         // the rest of the directory had nothing to do, and the scan says it finalized the directory:
         _ledger.Complete("n", root, new ItemOutcome { FinalizedDirectory = true });
@@ -148,7 +148,7 @@ public sealed class LedgerTests : IDisposable
         Assert.Equal(item.Id, again.Id);
 
         var stale = new ItemOutcome { Delta = new PassCounters { EntriesSeen = 99 } };
-        stale.Subdirectories.Add("ghost"u8.ToArray());
+        stale.AddSubdirectory("ghost"u8.ToArray());
         stale.Fail("x"u8.ToArray(), "open", 2, "No such file or directory");
         Assert.Throws<LeaseLostException>(() => _ledger.Complete("slow", item, stale));
 
@@ -222,8 +222,8 @@ public sealed class LedgerTests : IDisposable
         StartPass();
         var root = _ledger.Claim("n", 1, Lease).Single();
         var outcome = new ItemOutcome();
-        outcome.Batches.Add((WorkKind.Link, Engine.BatchCodec.EncodeLinks([new Engine.LinkEntry("b"u8.ToArray(), "a"u8.ToArray())])));
-        outcome.Batches.Add((WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, "a"u8.ToArray(), 1)])));
+        outcome.AddBatch(WorkKind.Link, Engine.BatchCodec.EncodeLinks([new Engine.LinkEntry("b"u8.ToArray(), "a"u8.ToArray())]));
+        outcome.AddBatch(WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, "a"u8.ToArray(), 1)]));
         _ledger.Complete("n", root, outcome);
         var copy = Assert.Single(_ledger.Claim("n", 10, Lease));
         Assert.Equal(WorkKind.Copy, copy.Kind);

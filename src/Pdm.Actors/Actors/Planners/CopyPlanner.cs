@@ -1,0 +1,186 @@
+using Pdm.Engine;
+using Pdm.Ledger;
+using Pdm.Native;
+
+namespace Pdm.Actors.Planners;
+
+/// <summary>
+/// The copy pass: compares each source entry with the target (<see cref="Equality"/>, or content with
+/// --checksum), creates missing directories (owner-only until finalized), and batches the entries to
+/// copy, fix or link. With --dry-run it writes nothing and reports what it would do instead.
+/// </summary>
+public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
+{
+    public bool ListsTarget(ScanMode mode) => false;
+
+    public bool MayFinalizeInline(ScanMode mode) => true;
+
+    public void Plan(ScanState scan, ScanMode mode, ReadOnlySpan<byte> name)
+    {
+        scan.Count(new PassCounters { EntriesSeen = 1 });
+        bool dryRun = scan.Options.DryRun;
+        int e = Sys.TryStat(scan.Source, name, out var s);
+        if (e != 0)
+        {
+            scan.Outcome.Fail(scan.PathOf(name), "lstat", e, e == Errno.ENOENT ? "vanished before it could be copied" : Sys.ErrorMessage(e));
+            return;
+        }
+        e = ScanState.Stat(scan.Target, name, out var t);
+        if (e != 0 && e != Errno.ENOENT)
+        {
+            scan.Fail(name, "lstat target", e);
+            return;
+        }
+        FileStat? target = e == 0 ? t : null;
+
+        if (s.Kind == EntryKind.Directory)
+        {
+            if (dryRun)
+            {
+                if (target is not { Kind: EntryKind.Directory }) scan.Outcome.Report.Add(("create directory", scan.PathOf(name), 0));
+                scan.Outcome.AddSubdirectory(name);
+                return;
+            }
+            try
+            {
+                if (target is { Kind: not EntryKind.Directory }) TreeRemover.Remove(scan.Target, name);
+                if (target is not { Kind: EntryKind.Directory })
+                {
+                    int m = Sys.TryMkdirAt(scan.Target, name, 0x1C0);
+                    if (m != 0 && m != Errno.EEXIST) throw new PosixException("mkdir", m);
+                }
+                scan.Outcome.AddSubdirectory(name);
+            }
+            catch (PosixException x)
+            {
+                scan.Outcome.Fail(scan.PathOf(name), x.Operation, x.Errno, x.Reason);
+            }
+            return;
+        }
+
+        if (s.Kind == EntryKind.File && s.Nlink > 1)
+        {
+            // Hardlinks across the whole pass: the first path seen of an inode is copied, the others
+            // are linked to its copy once all data is in place (a link batch).
+            byte[] path = scan.PathOf(name);
+            byte[] leader = scan.Ledger.ClaimInode(scan.Item.PassId, s.Dev, s.Ino, path);
+            if (!leader.AsSpan().SequenceEqual(path))
+            {
+                if (target is { } ft && IsLinkedToLeader(scan, s, ft, leader))
+                    scan.Count(new PassCounters { SkippedEqual = 1 });
+                else if (dryRun)
+                {
+                    scan.Outcome.Report.Add(("link", path, 0));
+                    scan.Count(new PassCounters { HardLinks = 1 });
+                }
+                else
+                    scan.Link(new LinkEntry(name.ToArray(), leader));
+                return;
+            }
+        }
+
+        bool linkTargetsEqual = true;
+        if (s.Kind == EntryKind.Symlink && target is { Kind: EntryKind.Symlink } tl && tl.Size == s.Size)
+        {
+            try { linkTargetsEqual = Sys.ReadLinkAt(scan.Source, name).AsSpan().SequenceEqual(Sys.ReadLinkAt(scan.Target, name)); }
+            catch (PosixException) { linkTargetsEqual = false; }
+        }
+        var verdict = Equality.Compare(s, target, compareOwner: Sys.IsRoot, linkTargetsEqual);
+        if (scan.Options.Checksum && s.Kind == EntryKind.File && target is { Kind: EntryKind.File } tf && tf.Size == s.Size)
+            verdict = ChecksumVerdict(scan, name, s, tf);
+        long size = s.Kind == EntryKind.File ? s.Size : 0;
+        switch (verdict)
+        {
+            case Verdict.Equal:
+                scan.Count(new PassCounters { SkippedEqual = 1 });
+                break;
+            case Verdict.MetadataDiffers when dryRun:
+                scan.Outcome.Report.Add(("update metadata", scan.PathOf(name), 0));
+                scan.Count(new PassCounters { MetadataFixed = 1 });
+                break;
+            case Verdict.MetadataDiffers:
+                scan.Copy(new CopyEntry(EntryAction.FixMetadata, name.ToArray(), 0));
+                break;
+            case var _ when dryRun:
+                scan.Outcome.Report.Add(("copy", scan.PathOf(name), size));
+                scan.Count(new PassCounters { FilesCopied = 1, BytesCopied = size });
+                break;
+            case Verdict.ReplaceDirectory:
+                scan.Copy(new CopyEntry(EntryAction.CopyReplacingDirectory, name.ToArray(), size));
+                break;
+            default:
+                scan.Copy(new CopyEntry(EntryAction.Copy, name.ToArray(), size));
+                break;
+        }
+    }
+
+    /// <summary>--checksum: content decides; equal content with other times or metadata is fixed in place.</summary>
+    private static Verdict ChecksumVerdict(ScanState scan, ReadOnlySpan<byte> name, in FileStat s, in FileStat t)
+    {
+        try
+        {
+            if (!ContentComparer.Same(scan.Source, scan.Target, name)) return Verdict.Differs;
+        }
+        catch (PosixException) { return Verdict.Differs; }
+        bool metaEqual = s.Mode == t.Mode && (!Sys.IsRoot || (s.Uid == t.Uid && s.Gid == t.Gid)) && s.Mtime == t.Mtime;
+        return metaEqual ? Verdict.Equal : Verdict.MetadataDiffers;
+    }
+
+    /// <summary>
+    /// Whether the follower's target is already the leader's copy (same inode, and that copy matches
+    /// the source). Decided here, at scan time, so that the link batch always acts and counts the same
+    /// on every attempt.
+    /// </summary>
+    private static bool IsLinkedToLeader(ScanState scan, in FileStat source, in FileStat target, byte[] leaderPath)
+    {
+        if (target.Kind != EntryKind.File || target.Size != source.Size || target.Mtime != source.Mtime) return false;
+        var (leaderDir, leaderName) = ByteNames.Split(leaderPath);
+        bool sameDir = leaderDir.AsSpan().SequenceEqual(scan.Item.Dir);
+        int fd = -1;
+        try
+        {
+            if (!sameDir)
+            {
+                try { fd = Sys.OpenDirectoryBeneath(scan.Context.TargetRoot, leaderDir); }
+                catch (PosixException) { return false; }
+            }
+            return Sys.TryStat(sameDir ? scan.Target : fd, leaderName, out var leader) == 0 && leader.Dev == target.Dev && leader.Ino == target.Ino;
+        }
+        finally
+        {
+            Sys.Close(fd);
+        }
+    }
+
+    public void Finalize(ScanState scan, ScanMode mode)
+    {
+        if (scan.Options.DryRun || scan.Target < 0 || scan.Source < 0) return;
+        try
+        {
+            if (scan.Context.Pass.SweepTemporaries || scan.Ledger.GetPass(scan.Item.PassId)?.SweepTemporaries == true)
+                SweepTemporaries(scan.Target);
+            var warnings = new List<PosixException>();
+            copier.ApplyDirectoryMetadata(scan.Source, scan.Target, warnings);
+            foreach (var w in warnings) scan.Outcome.Fail(scan.Item.Dir, w.Operation, w.Errno, w.Reason);
+        }
+        catch (PosixException e)
+        {
+            scan.Outcome.Fail(scan.Item.Dir, e.Operation, e.Errno, e.Reason);
+        }
+    }
+
+    /// <summary>Removes temporaries a dead attempt left (few: at most the entries in flight when a node died).</summary>
+    private static void SweepTemporaries(int dirFd)
+    {
+        var prefix = System.Text.Encoding.ASCII.GetBytes(FileCopier.TemporaryPrefix);
+        using var reader = new DirectoryReader(dirFd);
+        var found = new List<byte[]>();
+        while (reader.Next(out var name, out _))
+            if (name.StartsWith(prefix)) found.Add(name.ToArray());
+        foreach (var name in found)
+        {
+            int e = Sys.TryUnlinkAt(dirFd, name, directory: false);
+            if (e != 0 && e != Errno.ENOENT) throw new PosixException("unlink temporary", e);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using Pdm.Actors;
+using Pdm.Ledger;
+using Pdm.Native;
+
+namespace Pdm.Shell.Commands;
+
+/// <summary>`pdm pause ID`: nodes stop claiming the pass's work; work in flight finishes.</summary>
+public sealed class PauseCommand(IConsoleIO console) : PdmCommand(console)
+{
+    private readonly Argument<long> _id = new("ID") { Description = "The pass to pause" };
+
+    public override Command Build()
+    {
+        var cmd = new Command("pause", "Pause a pass: no new work is claimed, work in flight finishes") { _id, LedgerOption, ConfigOption };
+        cmd.SetAction(parse => Guard(() =>
+        {
+            using var ledger = OpenLedger(parse);
+            var pass = RequirePass(ledger, parse.GetValue(_id));
+            if (pass.Status is not (PassStatus.Running or PassStatus.Queued))
+                throw new UsageException($"pass {pass.Id} is {pass.Status.ToString().ToLowerInvariant()}, not running");
+            ledger.AppendLifecycle(pass.Id, PassEventType.Paused);
+            Console.Out.WriteLine($"pdm: pass {pass.Id} paused (work in flight finishes; `pdm resume {pass.Id}` continues)");
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+}
+
+/// <summary>`pdm cancel ID`: ends a pass for good; it cannot be resumed.</summary>
+public sealed class CancelCommand(IConsoleIO console) : PdmCommand(console)
+{
+    private readonly Argument<long> _id = new("ID") { Description = "The pass to cancel" };
+
+    public override Command Build()
+    {
+        var cmd = new Command("cancel", "Cancel a pass for good (run the command again for a new pass)") { _id, LedgerOption, ConfigOption };
+        cmd.SetAction(parse => Guard(() =>
+        {
+            using var ledger = OpenLedger(parse);
+            var pass = RequirePass(ledger, parse.GetValue(_id));
+            if (pass.IsFinished) throw new UsageException($"pass {pass.Id} has already {pass.Status.ToString().ToLowerInvariant()}");
+            ledger.AppendLifecycle(pass.Id, PassEventType.Cancelled);
+            Console.Out.WriteLine($"pdm: pass {pass.Id} cancelled");
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+}
+
+/// <summary>
+/// `pdm resume ID`: a paused or interrupted pass continues. If a node is still working on the ledger
+/// (the `pdm` process that was paused, or Pdm.Node), it picks the pass up again; otherwise this process runs it.
+/// </summary>
+public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
+{
+    private readonly Argument<long> _id = new("ID") { Description = "The pass to resume (see `pdm passes`)" };
+
+    public override Command Build()
+    {
+        var cmd = new Command("resume", "Resume a paused or interrupted pass where it stopped") { _id, LedgerOption, ConfigOption, ThreadsOption };
+        cmd.SetAction(parse => Guard(() =>
+        {
+            int threads = Threads(parse);
+            using var ledger = OpenLedger(parse);
+            var pass = RequirePass(ledger, parse.GetValue(_id));
+            if (pass.IsFinished)
+                throw new UsageException($"pass {pass.Id} has already {pass.Status.ToString().ToLowerInvariant()}; run the command again for a new pass");
+            if (Sys.TryStatPath(pass.Source, out _) != 0)
+                throw new UsageException($"source {ByteNames.Escape(pass.Source)} of pass {pass.Id} does not exist any more");
+            new MigrationCoordinator(ledger).Resume(pass.Id);
+            if (pass.Status == PassStatus.Paused && LiveNodes(ledger).Any())
+            {
+                Console.Out.WriteLine($"pdm: pass {pass.Id} resumed; the nodes working on this ledger carry on with it");
+                return ExitCodes.Ok;
+            }
+            Console.Error.WriteLine($"pdm: resuming {pass.Kind.ToString().ToLowerInvariant()} pass {pass.Id}: {ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
+            return new PassRunner(ledger, Console, threads).Run(ledger.GetPass(pass.Id)!);
+        }));
+        return cmd;
+    }
+
+    /// <summary>Nodes whose process lives (on this host) or whose heartbeat is recent (elsewhere).</summary>
+    private static IEnumerable<NodeInfo> LiveNodes(ILedger ledger) => ledger.ListNodes().Where(n =>
+        n.Host == ProcessIdentity.Host ? ProcessIdentity.IsAlive(n.Pid, n.ProcessStart) : DateTimeOffset.UtcNow - n.HeartbeatAt < TimeSpan.FromSeconds(30));
+}
+
+/// <summary>`pdm status ID [--follow]`: a pass's state, counters, rate, ETA and failures.</summary>
+public sealed class StatusCommand(IConsoleIO console) : PdmCommand(console)
+{
+    private readonly Argument<long> _id = new("ID") { Description = "The pass" };
+    private readonly Option<bool> _follow = new("--follow", "-f") { Description = "Keep showing it, every second, until the pass ends" };
+
+    public override Command Build()
+    {
+        var cmd = new Command("status", "Show a pass: state, counters, rate, ETA, failures") { _id, _follow, LedgerOption, ConfigOption };
+        cmd.SetAction(parse => Guard(() =>
+        {
+            using var ledger = OpenLedger(parse);
+            var pass = RequirePass(ledger, parse.GetValue(_id));
+            var coordinator = new MigrationCoordinator(ledger);
+            while (true)
+            {
+                var s = coordinator.GetState(pass.Id);
+                Show(ledger, pass, s);
+                if (!parse.GetValue(_follow) || s.IsFinished) return ExitCodes.Ok;
+                Thread.Sleep(1000);
+                Console.Out.WriteLine();
+            }
+        }));
+        return cmd;
+    }
+
+    private void Show(ILedger ledger, PassInfo pass, PassState s)
+    {
+        var c = s.Counters;
+        var elapsed = s.Elapsed(DateTimeOffset.UtcNow);
+        double rate = elapsed.TotalSeconds > 0 ? c.BytesCopied / elapsed.TotalSeconds : 0;
+        var (remaining, scanning) = ledger.RemainingWork(pass.Id);
+        string eta = s.IsFinished ? "-" : scanning ? "unknown while scanning" : rate > 0 ? Format.Duration(TimeSpan.FromSeconds(remaining / rate)) : "-";
+        var o = Console.Out;
+        o.WriteLine($"pass {pass.Id}: {pass.Kind.ToString().ToLowerInvariant()}{(pass.Options.DryRun ? " (dry run)" : "")}, {s.Status.ToString().ToLowerInvariant()}");
+        o.WriteLine($"  source            {ByteNames.Escape(pass.Source)}");
+        o.WriteLine($"  target            {ByteNames.Escape(pass.Target)}");
+        o.WriteLine($"  started           {Format.Time(s.StartedAt)}   ended {Format.Time(s.EndedAt)}   running {Format.Duration(elapsed)}");
+        o.WriteLine($"  entries seen      {Format.Count(c.EntriesSeen)}");
+        o.WriteLine($"  files copied      {Format.Count(c.FilesCopied)} ({Format.Bytes(c.BytesCopied)}, {Format.Bytes(rate)}/s)");
+        o.WriteLine($"  skipped as equal  {Format.Count(c.SkippedEqual)}   metadata fixed {Format.Count(c.MetadataFixed)}   hard links {Format.Count(c.HardLinks)}");
+        o.WriteLine($"  deleted           {Format.Count(c.Deleted)}   differences {Format.Count(c.Differences)}");
+        o.WriteLine($"  failures          {Format.Count(c.Failed)}{(c.Failed > 0 ? $"   (pdm failures {pass.Id})" : "")}");
+        o.WriteLine($"  to copy           {Format.Bytes(remaining)}   ETA {eta}");
+    }
+}
