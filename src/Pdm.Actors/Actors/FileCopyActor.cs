@@ -42,7 +42,7 @@ public sealed class FileCopyActor(FileCopier copier)
     public ItemOutcome DeleteBatch(PassContext ctx, WorkItem item, CancellationToken cancel)
     {
         var names = BatchCodec.DecodeNames(item.Payload ?? throw new InvalidDataException("delete item without payload"));
-        return ForEachEntry(ctx, item, names, n => n, cancel, (_, dst, name, _, _) =>
+        return ForEachEntry(ctx, item, names, n => n, cancel, needSource: false, (_, dst, name, _, _) =>
         {
             int e = Sys.TryUnlinkAt(dst, name, directory: false);
             if (e == Errno.EISDIR || e == Errno.EPERM && Sys.TryStat(dst, name, out var st) == 0 && st.Kind == EntryKind.Directory)
@@ -60,10 +60,14 @@ public sealed class FileCopyActor(FileCopier copier)
     /// recorded against its entry and the batch goes on; a warning is recorded and the entry still counts.
     /// </summary>
     private static ItemOutcome ForEachEntry<T>(PassContext ctx, WorkItem item, List<T> entries, Func<T, byte[]> nameOf,
-        CancellationToken cancel, EntryAct<T> act)
+        CancellationToken cancel, EntryAct<T> act) => ForEachEntry(ctx, item, entries, nameOf, cancel, needSource: true, act);
+
+    /// <param name="needSource">false for removals: their directory may be gone from the source altogether.</param>
+    private static ItemOutcome ForEachEntry<T>(PassContext ctx, WorkItem item, List<T> entries, Func<T, byte[]> nameOf,
+        CancellationToken cancel, bool needSource, EntryAct<T> act)
     {
         var outcome = new ItemOutcome();
-        if (!OpenPair(ctx, item, outcome, entries.Select(nameOf), out int src, out int dst)) return outcome;
+        if (!OpenPair(ctx, item, outcome, entries.Select(nameOf), needSource, out int src, out int dst)) return outcome;
         var warnings = new List<PosixException>();
         try
         {
@@ -125,13 +129,13 @@ public sealed class FileCopyActor(FileCopier copier)
         Sys.TryStat(dirFd, name, out var st) == 0 && st.Kind == EntryKind.Directory;
 
     /// <summary>Opens the batch's directory on both sides; if that fails, every entry of the batch is a failure.</summary>
-    private static bool OpenPair(PassContext ctx, WorkItem item, ItemOutcome outcome, IEnumerable<byte[]> names, out int src, out int dst)
+    private static bool OpenPair(PassContext ctx, WorkItem item, ItemOutcome outcome, IEnumerable<byte[]> names, bool needSource, out int src, out int dst)
     {
         src = dst = -1;
         string op = "open source directory";
         try
         {
-            src = Sys.OpenDirectoryBeneath(ctx.SourceRoot, item.Dir);
+            if (needSource) src = Sys.OpenDirectoryBeneath(ctx.SourceRoot, item.Dir);
             op = "open target directory";
             dst = Sys.OpenDirectoryBeneath(ctx.TargetRoot, item.Dir);
             return true;
