@@ -55,16 +55,16 @@ public sealed class PdmConfig
         }
         catch (JsonException e)
         {
-            throw Error(full, "(file)", $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})");
+            throw Error(full, null, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})");
         }
         catch (IOException e)
         {
-            throw Error(full, "(file)", e.Message);
+            throw Error(full, null, e.Message);
         }
         using (doc)
         {
             var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw Error(full, "(root)", "must be an object");
+            if (root.ValueKind != JsonValueKind.Object) throw Error(full, null, "the top level must be an object");
             var filesystems = new Dictionary<string, NamedFilesystem>(StringComparer.Ordinal);
             string? ledger = null;
             foreach (var prop in root.EnumerateObject())
@@ -120,7 +120,8 @@ public sealed class PdmConfig
         return new NamedFilesystem(fs.Name, canonical, writable);
     }
 
-    private static UsageException Error(string file, string key, string what) => new($"config {file}: {key}: {what}");
+    private static UsageException Error(string file, string? key, string what) =>
+        new(key is null ? $"config {file}: {what}" : $"config {file}: {key}: {what}");
 
     /// <summary>The configured filesystem holding a canonical path (the longest mount point above it), if any.</summary>
     public NamedFilesystem? Containing(byte[] canonicalPath)

@@ -39,11 +39,17 @@ public static class Tools
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(string file, string[] args, TimeSpan? timeout = null)
+    public static Result Run(string file, string[] args, TimeSpan? timeout = null, string? stdin = null, IDictionary<string, string>? env = null)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
+        if (stdin is not null)
+        {
+            p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
@@ -57,6 +63,18 @@ public static class Tools
 
     /// <summary>Runs the real `pdm` command.</summary>
     public static Result Pdm_(params string[] args) => Run(Pdm, args);
+
+    /// <summary>Every entry below root with its type, size, mode, owner and mtime: equal before and after means nothing was written.</summary>
+    public static string Listing(string root) =>
+        Run("find", [root, "-printf", "%y %s %m %U:%G %T@ %P\n"]).Stdout;
+
+    /// <summary>Starts `pdm` in the background (for tests that signal or control it).</summary>
+    public static Process Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo(Pdm) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return Process.Start(psi)!;
+    }
 
     /// <summary>Every path below root whose name starts with pdm's temporary prefix.</summary>
     public static List<string> Temporaries(string root)
