@@ -68,6 +68,13 @@ public sealed class FileCopier
             {
                 var before = Sys.Fstat(src);
                 if (before.Kind != EntryKind.File) throw new PosixException("copy (entry changed type)", Errno.EINVAL);
+                if (!HasBeenQuiet(before))
+                {
+                    // Changed a moment ago: wait until it has been quiet for a while, or give up.
+                    if (attempt >= ChangeRetries) throw new FileChangedException(attempt);
+                    Thread.Sleep(QuietWindow);
+                    continue;
+                }
                 int dst = Sys.OpenAt(targetDir, temp, Flags.O_WRONLY | Flags.O_CREAT | Flags.O_EXCL, 0x180);
                 bool keep = false;
                 try
@@ -97,6 +104,21 @@ public sealed class FileCopier
         {
             Sys.Close(src);
         }
+    }
+
+    /// <summary>
+    /// How long a file must have gone unchanged before it is copied. File timestamps come from a coarse
+    /// clock (a tick of a few milliseconds locally, up to a second on some network filesystems): a write
+    /// within the same tick as our first look leaves mtime and ctime as they were, and the check after
+    /// the copy could not see it. Once the last change is older than a tick, any later write shows.
+    /// </summary>
+    public static readonly TimeSpan QuietWindow = TimeSpan.FromSeconds(1);
+
+    private static bool HasBeenQuiet(in FileStat st)
+    {
+        long age = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000 - st.Ctime.TotalNanoseconds;
+        // A ctime far in the future is clock skew with a file server, not a change: it cannot be judged by age.
+        return age >= (long)QuietWindow.TotalNanoseconds || age < -(long)QuietWindow.TotalNanoseconds;
     }
 
     /// <summary>Copies a file's data in the kernel (copy_file_range), only its data extents when it is sparse.</summary>
