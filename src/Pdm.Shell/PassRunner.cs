@@ -37,9 +37,8 @@ public sealed class PassRunner(ILedger ledger, IConsoleIO console, int threads)
             progress.Clear();
             if (crashed is not null) throw crashed;
 
-            if (stop.IsCancellationRequested)
+            if (stop.IsCancellationRequested && coordinator.Interrupt(pass.Id, "interrupted by signal"))
             {
-                coordinator.Interrupt(pass.Id, "interrupted by signal");
                 var s = coordinator.GetState(pass.Id);
                 console.Error.WriteLine($"pdm: interrupted; pass {pass.Id} is saved ({Format.Count(s.Counters.FilesCopied)} files copied so far). " +
                     $"Resume with: pdm resume {pass.Id} (or run the same command again)");

@@ -27,7 +27,8 @@ public sealed class MigrationCoordinator(ILedger ledger)
 
     public void Resume(long passId) => ledger.AppendLifecycle(passId, PassEventType.Resumed);
 
-    public void Interrupt(long passId, string detail) => ledger.AppendLifecycle(passId, PassEventType.Interrupted, detail);
+    /// <summary>Hands a running pass back (it waits to be resumed); false if it had already ended.</summary>
+    public bool Interrupt(long passId, string detail) => ledger.AppendLifecycle(passId, PassEventType.Interrupted, detail);
 
     public PassState GetState(long passId)
     {

@@ -30,6 +30,7 @@ public sealed class MoverNode
     private readonly Lock _passesGate = new();
     private readonly SemaphoreSlim _wake = new(0);
     private int _inFlight;
+    private string _role = NodeInfo.AllPasses;
 
     public string Id { get; } = $"{ProcessIdentity.Host}:{ProcessIdentity.Pid}:{Guid.NewGuid().ToString("N")[..6]}";
 
@@ -55,8 +56,9 @@ public sealed class MoverNode
     {
         _ledger.ReleaseDeadLocalNodes(ProcessIdentity.Host, ProcessIdentity.IsAlive);
         var now = DateTimeOffset.UtcNow;
+        _role = onlyPass is { } only ? NodeInfo.DedicatedTo(only) : NodeInfo.AllPasses;
         _ledger.RegisterNode(new NodeInfo(Id, ProcessIdentity.Host, ProcessIdentity.Pid, ProcessIdentity.StartTime,
-            typeof(MoverNode).Assembly.GetName().Version?.ToString() ?? "0", now, now, "running"));
+            typeof(MoverNode).Assembly.GetName().Version?.ToString() ?? "0", now, now, _role));
         var mailbox = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_options.Threads * 2) { SingleWriter = true });
         using var dispatcher = new IoDispatcher(_options.Threads, mailbox.Reader, item => Handle(item, stop));
         try
@@ -93,7 +95,7 @@ public sealed class MoverNode
             if (utcNow - lastRenew >= renewEvery)
             {
                 _ledger.RenewLeases(Id, _options.Lease);
-                _ledger.HeartbeatNode(Id, "running");
+                _ledger.HeartbeatNode(Id, _role);
                 lastRenew = utcNow;
             }
             if (utcNow - lastReclaim >= TimeSpan.FromSeconds(5))

@@ -18,8 +18,11 @@ public interface ILedger : IDisposable
     /// <summary>The newest pass of this kind, source, target and options that has not finished.</summary>
     PassInfo? FindUnfinishedPass(PassKind kind, byte[] source, byte[] target, PassOptions options);
 
-    /// <summary>Appends a lifecycle event (Started, Interrupted, ...) and moves the pass's state with it.</summary>
-    void AppendLifecycle(long passId, PassEventType type, string? detail = null);
+    /// <summary>
+    /// Appends a lifecycle event (Started, Interrupted, ...) and moves the pass's state with it; false,
+    /// and nothing appended, when the pass has already ended (completed, failed, cancelled).
+    /// </summary>
+    bool AppendLifecycle(long passId, PassEventType type, string? detail = null);
 
     /// <summary>Leases up to <paramref name="max"/> ready items of running passes (of one pass if given).</summary>
     IReadOnlyList<WorkItem> Claim(string nodeId, int max, TimeSpan lease, long? passId = null);

@@ -105,8 +105,15 @@ public sealed class ItemOutcome
     public void Add(PassCounters delta) => Delta += delta;
 }
 
-/// <summary>A node as registered in the ledger.</summary>
-public sealed record NodeInfo(string Id, string Host, int Pid, long ProcessStart, string Version, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, string State);
+/// <summary>A node as registered in the ledger. Its state says what it works on: every running pass, or one.</summary>
+public sealed record NodeInfo(string Id, string Host, int Pid, long ProcessStart, string Version, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, string State)
+{
+    public const string AllPasses = "running";
+
+    public static string DedicatedTo(long passId) => $"running pass {passId}";
+
+    public bool WorksOn(long passId) => State == AllPasses || State == DedicatedTo(passId);
+}
 
 /// <summary>The ledger's answer when a transaction finds the item no longer leased to this node.</summary>
 public sealed class LeaseLostException(long itemId) : Exception($"work item {itemId} is no longer leased to this node");

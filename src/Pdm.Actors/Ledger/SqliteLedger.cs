@@ -133,7 +133,7 @@ public sealed class SqliteLedger : ILedger
         return list;
     }
 
-    public void AppendLifecycle(long passId, PassEventType type, string? detail = null)
+    public bool AppendLifecycle(long passId, PassEventType type, string? detail = null)
     {
         lock (_gate)
         {
@@ -148,9 +148,13 @@ public sealed class SqliteLedger : ILedger
                 PassEventType.Completed => "completed",
                 _ => throw new ArgumentException($"{type} is not a lifecycle event", nameof(type)),
             };
-            Exec(tx, "UPDATE passes SET state = $s WHERE id = $id", ("$s", status), ("$id", passId));
+            // A pass that ended stays ended: a late Ctrl-C or a second cancel changes nothing.
+            if (Exec(tx, "UPDATE passes SET state = $s WHERE id = $id AND state NOT IN ('completed', 'failed', 'cancelled')",
+                    ("$s", status), ("$id", passId)) != 1)
+                return false;
             AppendEvent(tx, passId, null, type, default, detail, Now());
             tx.Commit();
+            return true;
         }
     }
 

@@ -69,7 +69,7 @@ public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
             if (Sys.TryStatPath(pass.Source, out _) != 0)
                 throw new UsageException($"source {ByteNames.Escape(pass.Source)} of pass {pass.Id} does not exist any more");
             new MigrationCoordinator(ledger).Resume(pass.Id);
-            if (pass.Status == PassStatus.Paused && LiveNodes(ledger).Any())
+            if (pass.Status == PassStatus.Paused && LiveNodes(ledger).Any(n => n.WorksOn(pass.Id)))
             {
                 Console.Out.WriteLine($"pdm: pass {pass.Id} resumed; the nodes working on this ledger carry on with it");
                 return ExitCodes.Ok;

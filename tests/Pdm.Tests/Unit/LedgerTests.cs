@@ -69,6 +69,28 @@ public sealed class LedgerTests : IDisposable
     }
 
     [Fact]
+    public void APassThatEndedStaysEnded()
+    {
+        long pass = StartPass();
+        Assert.True(_ledger.AppendLifecycle(pass, PassEventType.Cancelled));
+        Assert.False(_ledger.AppendLifecycle(pass, PassEventType.Interrupted)); // a late Ctrl-C
+        Assert.False(_ledger.AppendLifecycle(pass, PassEventType.Resumed));
+        Assert.Equal(PassStatus.Cancelled, _ledger.GetPass(pass)!.Status);
+        Assert.Equal(PassStatus.Cancelled, State(pass).Status);
+        Assert.Empty(_ledger.Claim("n", 10, Lease));
+    }
+
+    [Fact]
+    public void PausedPassesAreNotClaimedUntilResumed()
+    {
+        long pass = StartPass();
+        Assert.True(_ledger.AppendLifecycle(pass, PassEventType.Paused));
+        Assert.Empty(_ledger.Claim("n", 10, Lease));
+        Assert.True(_ledger.AppendLifecycle(pass, PassEventType.Resumed));
+        Assert.Single(_ledger.Claim("n", 10, Lease));
+    }
+
+    [Fact]
     public void QueuedPassesAreNotClaimed()
     {
         _ledger.CreatePass(PassKind.Copy, "/a"u8.ToArray(), "/b"u8.ToArray(), PassOptions.None);
