@@ -5,47 +5,51 @@ using Pdm.Native;
 
 namespace Pdm.Shell.Commands;
 
-/// <summary>`pdm pause ID`: nodes stop claiming the pass's work; work in flight finishes.</summary>
-public sealed class PauseCommand(IConsoleIO console) : PdmCommand(console)
+/// <summary>A command that moves a pass through its lifecycle with one event (pause, cancel).</summary>
+public abstract class LifecycleCommand(IConsoleIO console, string name, string description, PassEventType change) : PdmCommand(console)
 {
-    private readonly Argument<long> _id = new("ID") { Description = "The pass to pause" };
+    private readonly Argument<long> _id = new("ID") { Description = $"The pass to {name}" };
+
+    /// <summary>Why the pass cannot take this change now, or null when it can.</summary>
+    protected abstract string? Refusal(PassInfo pass);
+
+    protected abstract string Done(PassInfo pass);
 
     public override Command Build()
     {
-        var cmd = new Command("pause", "Pause a pass: no new work is claimed, work in flight finishes") { _id, LedgerOption, ConfigOption };
+        var cmd = new Command(name, description) { _id, LedgerOption, ConfigOption };
         cmd.SetAction(parse => Guard(() =>
         {
             using var ledger = OpenLedger(parse);
             var pass = RequirePass(ledger, parse.GetValue(_id));
-            if (pass.Status is not (PassStatus.Running or PassStatus.Queued))
-                throw new UsageException($"pass {pass.Id} is {pass.Status.ToString().ToLowerInvariant()}, not running");
-            ledger.AppendLifecycle(pass.Id, PassEventType.Paused);
-            Console.Out.WriteLine($"pdm: pass {pass.Id} paused (work in flight finishes; `pdm resume {pass.Id}` continues)");
+            if (Refusal(pass) is { } why) throw new UsageException(why);
+            if (!ledger.AppendLifecycle(pass.Id, change)) throw new UsageException($"pass {pass.Id} ended meanwhile");
+            Console.Out.WriteLine($"pdm: {Done(pass)}");
             return ExitCodes.Ok;
         }));
         return cmd;
     }
+
+    protected static string StateOf(PassInfo pass) => pass.Status.ToString().ToLowerInvariant();
+}
+
+/// <summary>`pdm pause ID`: nodes stop claiming the pass's work; work in flight finishes.</summary>
+public sealed class PauseCommand(IConsoleIO console)
+    : LifecycleCommand(console, "pause", "Pause a pass: no new work is claimed, work in flight finishes", PassEventType.Paused)
+{
+    protected override string? Refusal(PassInfo pass) =>
+        pass.Status is PassStatus.Running or PassStatus.Queued ? null : $"pass {pass.Id} is {StateOf(pass)}, not running";
+
+    protected override string Done(PassInfo pass) => $"pass {pass.Id} paused (work in flight finishes; `pdm resume {pass.Id}` continues)";
 }
 
 /// <summary>`pdm cancel ID`: ends a pass for good; it cannot be resumed.</summary>
-public sealed class CancelCommand(IConsoleIO console) : PdmCommand(console)
+public sealed class CancelCommand(IConsoleIO console)
+    : LifecycleCommand(console, "cancel", "Cancel a pass for good (run the command again for a new pass)", PassEventType.Cancelled)
 {
-    private readonly Argument<long> _id = new("ID") { Description = "The pass to cancel" };
+    protected override string? Refusal(PassInfo pass) => pass.IsFinished ? $"pass {pass.Id} has already {StateOf(pass)}" : null;
 
-    public override Command Build()
-    {
-        var cmd = new Command("cancel", "Cancel a pass for good (run the command again for a new pass)") { _id, LedgerOption, ConfigOption };
-        cmd.SetAction(parse => Guard(() =>
-        {
-            using var ledger = OpenLedger(parse);
-            var pass = RequirePass(ledger, parse.GetValue(_id));
-            if (pass.IsFinished) throw new UsageException($"pass {pass.Id} has already {pass.Status.ToString().ToLowerInvariant()}");
-            ledger.AppendLifecycle(pass.Id, PassEventType.Cancelled);
-            Console.Out.WriteLine($"pdm: pass {pass.Id} cancelled");
-            return ExitCodes.Ok;
-        }));
-        return cmd;
-    }
+    protected override string Done(PassInfo pass) => $"pass {pass.Id} cancelled";
 }
 
 /// <summary>
