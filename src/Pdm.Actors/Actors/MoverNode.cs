@@ -31,6 +31,7 @@ public sealed class MoverNode
     private readonly SemaphoreSlim _wake = new(0);
     private int _inFlight;
     private string _role = NodeInfo.AllPasses;
+    private CompletionWriter? _writer;
 
     public string Id { get; } = $"{ProcessIdentity.Host}:{ProcessIdentity.Pid}:{Guid.NewGuid().ToString("N")[..6]}";
 
@@ -60,15 +61,18 @@ public sealed class MoverNode
         _ledger.RegisterNode(new NodeInfo(Id, ProcessIdentity.Host, ProcessIdentity.Pid, ProcessIdentity.StartTime,
             typeof(MoverNode).Assembly.GetName().Version?.ToString() ?? "0", now, now, _role));
         var mailbox = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_options.Threads * 2) { SingleWriter = true });
+        using var writer = new CompletionWriter(_ledger, Id, Refused, Committed);
+        _writer = writer;
         using var dispatcher = new IoDispatcher(_options.Threads, mailbox.Reader, item => Handle(item, stop));
         try
         {
-            Feed(mailbox.Writer, stop, onlyPass);
+            Feed(mailbox, stop, onlyPass);
         }
         finally
         {
             mailbox.Writer.TryComplete();
             dispatcher.Join();
+            writer.Dispose(); // commits what the I/O threads finished
             // Whatever was claimed but never started goes back.
             var unstarted = new List<long>();
             while (mailbox.Reader.TryRead(out var item)) unstarted.Add(item.Id);
@@ -82,7 +86,7 @@ public sealed class MoverNode
         }
     }
 
-    private void Feed(ChannelWriter<WorkItem> mailbox, CancellationToken stop, long? onlyPass)
+    private void Feed(Channel<WorkItem> mailbox, CancellationToken stop, long? onlyPass)
     {
         int capacity = _options.Threads * 2;
         var renewEvery = TimeSpan.FromTicks(_options.Lease.Ticks / 6);
@@ -103,16 +107,25 @@ public sealed class MoverNode
                 _ledger.ReclaimExpired(MaxAttempts);
                 lastReclaim = utcNow;
             }
+            // Claim in batches: when half the room is free, or when the threads are about to run dry.
             int room = capacity - Volatile.Read(ref _inFlight);
-            var claimed = room > 0 ? _ledger.Claim(Id, room, _options.Lease, onlyPass) : [];
+            bool claim = room > 0 && (room >= capacity / 2 || mailbox.Reader.Count == 0);
+            var claimed = claim ? _ledger.Claim(Id, room, _options.Lease, onlyPass) : [];
             foreach (var item in claimed)
             {
                 Interlocked.Increment(ref _inFlight);
-                if (!mailbox.TryWrite(item)) throw new InvalidOperationException("mailbox overflow");
+                if (!mailbox.Writer.TryWrite(item)) throw new InvalidOperationException("mailbox overflow");
             }
             if (claimed.Count > 0)
             {
                 idleDelayMs = 1;
+                continue;
+            }
+            if (!claim)
+            {
+                // Busy: wait for room rather than claim one item at a time.
+                try { _wake.Wait(TimeSpan.FromMilliseconds(50), stop); }
+                catch (OperationCanceledException) { return; }
                 continue;
             }
             // Working for one pass: done once it has ended or was handed back (interrupted); a paused pass is waited for.
@@ -140,24 +153,16 @@ public sealed class MoverNode
                 WorkKind.Finalize => _finalizer.Finalize(ctx, item),
                 _ => throw new InvalidDataException($"unknown work kind {item.Kind}"),
             };
-            _ledger.Complete(Id, item, outcome);
+            _writer!.Post(item, outcome); // in flight until committed
+            return;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             _ledger.Release(Id, [item.Id]);
         }
-        catch (LeaseLostException e)
+        catch (Exception e) when (e is LeaseLostException or MaxDeleteExceededException)
         {
-            Problem?.Invoke(e.Message);
-        }
-        catch (MaxDeleteExceededException e)
-        {
-            // Nothing of this item was committed: fail the pass first (no more claims), then record why.
-            _ledger.AppendLifecycle(item.PassId, PassEventType.Failed, e.Message);
-            var outcome = new ItemOutcome();
-            outcome.Fail(item.Dir, "delete", 0, e.Message);
-            _ledger.Complete(Id, item, outcome);
-            Problem?.Invoke(e.Message);
+            Refused(item, e); // a scan's checkpoint was refused
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -166,14 +171,37 @@ public sealed class MoverNode
             Problem?.Invoke($"work item {item.Id} ({item.Kind} {Native.ByteNames.Escape(item.Dir)}): {e}");
             var outcome = new ItemOutcome();
             outcome.Fail(item.Dir, $"{item.Kind.ToString().ToLowerInvariant()} (internal error)", 0, e.Message);
-            try { _ledger.Complete(Id, item, outcome); }
-            catch (Exception again) { Problem?.Invoke($"could not record the failure of item {item.Id}: {again.Message}"); }
+            _writer!.Post(item, outcome);
+            return;
         }
-        finally
+        Committed(1);
+    }
+
+    /// <summary>The ledger refused an item's results; nothing of them was committed.</summary>
+    private void Refused(WorkItem item, Exception why)
+    {
+        switch (why)
         {
-            Interlocked.Decrement(ref _inFlight);
-            _wake.Release();
+            case MaxDeleteExceededException e:
+                // Fail the pass first (no more claims), then record why against the item.
+                _ledger.AppendLifecycle(item.PassId, PassEventType.Failed, e.Message);
+                var outcome = new ItemOutcome();
+                outcome.Fail(item.Dir, "delete", 0, e.Message);
+                try { _ledger.Complete(Id, item, outcome); }
+                catch (Exception again) { Problem?.Invoke($"could not record the failure of item {item.Id}: {again.Message}"); }
+                Problem?.Invoke(e.Message);
+                break;
+            default:
+                Problem?.Invoke(why.Message);
+                break;
         }
+    }
+
+    /// <summary>Items whose completion is committed (or given up) are no longer in flight.</summary>
+    private void Committed(int count)
+    {
+        Interlocked.Add(ref _inFlight, -count);
+        _wake.Release();
     }
 
     private PassContext ContextFor(long passId)

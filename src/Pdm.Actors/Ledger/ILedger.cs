@@ -33,6 +33,12 @@ public interface ILedger : IDisposable
     /// <summary>Finishes an item: its state, the items it spawns, its event and failures, its parent's readiness.</summary>
     void Complete(string nodeId, WorkItem item, ItemOutcome outcome);
 
+    /// <summary>
+    /// Finishes several items in one transaction (group commit), each as <see cref="Complete"/> would,
+    /// each all or nothing. Returns, per item, null or why it was refused (a lost lease, --max-delete).
+    /// </summary>
+    IReadOnlyList<Exception?> CompleteMany(string nodeId, IReadOnlyList<(WorkItem Item, ItemOutcome Outcome)> completions);
+
     /// <summary>Gives back items this node will not finish (on a clean stop); they are ready again.</summary>
     void Release(string nodeId, IEnumerable<long> itemIds);
 

@@ -208,20 +208,48 @@ public sealed class SqliteLedger : ILedger
 
     public void Complete(string nodeId, WorkItem item, ItemOutcome outcome)
     {
+        if (CompleteMany(nodeId, [(item, outcome)])[0] is { } refused) throw refused;
+    }
+
+    public IReadOnlyList<Exception?> CompleteMany(string nodeId, IReadOnlyList<(WorkItem Item, ItemOutcome Outcome)> completions)
+    {
         lock (_gate)
         {
+            var results = new Exception?[completions.Count];
             using var tx = _db.BeginTransaction();
-            int n = Exec(tx,
-                "UPDATE work_items SET state = 'done', lease_owner = NULL, lease_expires = NULL WHERE id = $id AND state = 'leased' AND lease_owner = $node",
-                ("$id", item.Id), ("$node", nodeId));
-            if (n != 1) throw new LeaseLostException(item.Id);
-            Record(tx, item, outcome);
-            if (outcome.FinalizedDirectory && item.ParentId is { } finalize && FinishFinalizeWithScan(tx, finalize) is var (done, grandparent) && done)
-                Finish(tx, item.PassId, grandparent);
-            else
-                Finish(tx, item.PassId, item.ParentId);
+            for (int i = 0; i < completions.Count; i++)
+            {
+                // Each item in a savepoint of its own: one refused item does not undo the others.
+                var (item, outcome) = completions[i];
+                tx.Save("item");
+                try
+                {
+                    CompleteOne(tx, nodeId, item, outcome);
+                    tx.Release("item");
+                }
+                catch (Exception e) when (e is LeaseLostException or MaxDeleteExceededException)
+                {
+                    tx.Rollback("item");
+                    tx.Release("item");
+                    results[i] = e;
+                }
+            }
             tx.Commit();
+            return results;
         }
+    }
+
+    private void CompleteOne(SqliteTransaction tx, string nodeId, WorkItem item, ItemOutcome outcome)
+    {
+        int n = Exec(tx,
+            "UPDATE work_items SET state = 'done', lease_owner = NULL, lease_expires = NULL WHERE id = $id AND state = 'leased' AND lease_owner = $node",
+            ("$id", item.Id), ("$node", nodeId));
+        if (n != 1) throw new LeaseLostException(item.Id);
+        Record(tx, item, outcome);
+        if (outcome.FinalizedDirectory && item.ParentId is { } finalize && FinishFinalizeWithScan(tx, finalize) is var (done, grandparent) && done)
+            Finish(tx, item.PassId, grandparent);
+        else
+            Finish(tx, item.PassId, item.ParentId);
     }
 
     /// <summary>Inserts what an item spawned, its failures and its progress event.</summary>

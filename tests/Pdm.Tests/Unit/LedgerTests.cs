@@ -183,6 +183,27 @@ public sealed class LedgerTests : IDisposable
     }
 
     [Fact]
+    public void AGroupCommitRefusesOnlyTheItemWhoseLeaseWasLost()
+    {
+        long pass = StartPass();
+        var root = _ledger.Claim("n", 1, Lease).Single();
+        var spawn = new ItemOutcome();
+        for (int i = 0; i < 3; i++)
+            spawn.AddBatch(WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, System.Text.Encoding.ASCII.GetBytes($"f{i}"), 1)]), 1);
+        _ledger.Complete("n", root, spawn);
+        var batches = _ledger.Claim("n", 10, Lease);
+        Assert.Equal(3, batches.Count);
+        _ledger.Release("n", [batches[1].Id]);
+        Assert.Single(_ledger.Claim("other", 1, Lease)); // batches[1] now belongs to another node
+
+        var results = _ledger.CompleteMany("n", batches.Select(b => (b, new ItemOutcome { Delta = new PassCounters { FilesCopied = 1 } })).ToList());
+        Assert.Null(results[0]);
+        Assert.IsType<LeaseLostException>(results[1]);
+        Assert.Null(results[2]);
+        Assert.Equal(2, State(pass).Counters.FilesCopied);
+    }
+
+    [Fact]
     public void ACheckpointKeepsItsCountsAndCursorWhenTheScanIsRerun()
     {
         long pass = StartPass();
