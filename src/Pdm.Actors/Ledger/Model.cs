@@ -94,8 +94,6 @@ public sealed class ItemOutcome
     /// </summary>
     public bool FinalizedDirectory { get; set; }
 
-    public bool IsEmpty => Subdirectories.Count == 0 && Batches.Count == 0 && Failures.Count == 0 && Delta.IsZero && Report.Count == 0;
-
     public void Fail(byte[] path, string operation, int errno, string message)
     {
         Failures.Add(new Failure(path, operation, errno, message));
