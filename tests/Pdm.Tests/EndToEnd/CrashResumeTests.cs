@@ -69,6 +69,47 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public void ADeletePassKilledAtRandomMomentsRemovesAndCountsExactlyAsAnUninterruptedOne()
+    {
+        // Two identical targets, each holding a tree the source no longer has (orphan directories,
+        // thousands of entries): one is cleaned without interruption, the other with SIGKILLs.
+        string src = _tmp["src"];
+        Directory.CreateDirectory(src);
+        File.WriteAllText(Path.Combine(src, "kept"), "kept");
+        foreach (var target in new[] { _tmp["base"], _tmp["dst"] })
+        {
+            Directory.CreateDirectory(target);
+            File.WriteAllText(Path.Combine(target, "kept"), "kept");
+            Assert.Equal(0, Tools.Run("touch", ["-r", Path.Combine(src, "kept"), Path.Combine(target, "kept")]).ExitCode);
+            Tools.MakeTree("small", Path.Combine(target, "gone"), 0.12);
+        }
+        var baseline = Tools.Pdm_("delete", src, _tmp["base"], "--ledger", _tmp["base.db"], "--threads", "2");
+        Assert.True(baseline.ExitCode == 0, baseline.Stderr);
+        var expected = LedgerReader.State(_tmp["base.db"], 1).Counters;
+        Assert.True(expected.Deleted > 12_000);
+
+        int seed = Environment.TickCount;
+        var random = new Random(seed);
+        log.WriteLine($"seed {seed}");
+        int killed = 0;
+        string[] args = ["delete", src, _tmp["dst"], "--ledger", _tmp["crash.db"], "--threads", "2"];
+        for (int round = 0; round < 4; round++)
+        {
+            using var p = Start(args);
+            int delay = random.Next(100, 600);
+            if (p.WaitForExit(delay)) break;
+            p.Kill();
+            p.WaitForExit();
+            killed++;
+        }
+        Assert.True(killed >= 1, "no run was interrupted");
+        var final = Tools.Pdm_(args);
+        Assert.True(final.ExitCode == 0, $"{final.Stdout}\n{final.Stderr}");
+        Tools.AssertTreesEqual(src, _tmp["dst"], "dirmtime");
+        Assert.Equal(expected, LedgerReader.State(_tmp["crash.db"], 1).Counters);
+    }
+
+    [Fact]
     public void CtrlCStopsCleanlyAndResumeFinishesThePass()
     {
         string src = BuildSource();
