@@ -3,27 +3,39 @@ using Pdm.Native;
 
 namespace Pdm.Engine;
 
-/// <summary>Whether two regular files hold the same bytes (copy --checksum, verify --checksum): read side by side, no hash needed.</summary>
+/// <summary>
+/// Whether two regular files of the same size hold the same bytes (copy --checksum, verify --checksum):
+/// read side by side, no hash needed. The holes of a sparse source are not read: there the target
+/// must read as zeros, which its own holes do without reading them either.
+/// </summary>
 public static class ContentComparer
 {
     private const int Chunk = 1 << 20;
 
     public static bool Same(int sourceDir, int targetDir, ReadOnlySpan<byte> name)
     {
-        int a = Sys.OpenAt(sourceDir, name, Flags.O_RDONLY | Flags.O_NONBLOCK | (Sys.IsRoot ? Flags.O_NOATIME : 0));
+        int flags = Flags.O_RDONLY | Flags.O_NONBLOCK | (Sys.IsRoot ? Flags.O_NOATIME : 0);
+        int a = Sys.OpenAt(sourceDir, name, flags);
         int b = -1;
         var x = ArrayPool<byte>.Shared.Rent(Chunk);
         var y = ArrayPool<byte>.Shared.Rent(Chunk);
         try
         {
-            b = Sys.OpenAt(targetDir, name, Flags.O_RDONLY | Flags.O_NONBLOCK | (Sys.IsRoot ? Flags.O_NOATIME : 0));
-            for (long offset = 0; ; offset += Chunk)
+            b = Sys.OpenAt(targetDir, name, flags);
+            var st = Sys.Fstat(a);
+            if (Sys.Fstat(b).Size != st.Size) return false;
+            if (!st.IsSparse) return SameRange(a, b, 0, st.Size, x, y);
+            for (long offset = 0; offset < st.Size;)
             {
-                int n = ReadFull(a, x, offset);
-                int m = ReadFull(b, y, offset);
-                if (n != m || !x.AsSpan(0, n).SequenceEqual(y.AsSpan(0, m))) return false;
-                if (n < Chunk) return true;
+                long data = Sys.Lseek(a, offset, Flags.SEEK_DATA);
+                if (data < 0) data = st.Size; // -ENXIO: a hole to the end
+                if (data > offset && !ReadsAsZeros(b, offset, data, y)) return false;
+                if (data >= st.Size) break;
+                long hole = Math.Min(Sys.Lseek(a, data, Flags.SEEK_HOLE) is var h && h < 0 ? st.Size : h, st.Size);
+                if (!SameRange(a, b, data, hole, x, y)) return false;
+                offset = hole;
             }
+            return true;
         }
         finally
         {
@@ -34,12 +46,44 @@ public static class ContentComparer
         }
     }
 
-    private static int ReadFull(int fd, byte[] buffer, long offset)
+    private static bool SameRange(int a, int b, long from, long to, byte[] x, byte[] y)
+    {
+        for (long offset = from; offset < to; offset += Chunk)
+        {
+            int want = (int)Math.Min(Chunk, to - offset);
+            int n = ReadFull(a, x, offset, want);
+            int m = ReadFull(b, y, offset, want);
+            if (n != m || !x.AsSpan(0, n).SequenceEqual(y.AsSpan(0, m))) return false;
+            if (n < want) return true; // both ended early (changed meanwhile): the caller's size checks decide
+        }
+        return true;
+    }
+
+    /// <summary>Whether [from, to) of fd is all zeros, reading only where fd has data.</summary>
+    private static bool ReadsAsZeros(int fd, long from, long to, byte[] buffer)
+    {
+        for (long offset = from; offset < to;)
+        {
+            long data = Sys.Lseek(fd, offset, Flags.SEEK_DATA);
+            if (data < 0 || data >= to) return true;
+            long hole = Sys.Lseek(fd, data, Flags.SEEK_HOLE) is var h && h < 0 ? to : Math.Min(h, to);
+            for (long o = data; o < hole; o += Chunk)
+            {
+                int n = ReadFull(fd, buffer, o, (int)Math.Min(Chunk, hole - o));
+                if (buffer.AsSpan(0, n).ContainsAnyExcept((byte)0)) return false;
+                if (n == 0) break;
+            }
+            offset = hole;
+        }
+        return true;
+    }
+
+    private static int ReadFull(int fd, byte[] buffer, long offset, int want)
     {
         int total = 0;
-        while (total < Chunk)
+        while (total < want)
         {
-            int n = Sys.Pread(fd, buffer.AsSpan(total, Chunk - total), offset + total);
+            int n = Sys.Pread(fd, buffer.AsSpan(total, want - total), offset + total);
             if (n == 0) break;
             total += n;
         }
