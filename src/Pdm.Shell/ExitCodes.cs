@@ -18,7 +18,8 @@ public static class ExitCodes
 
     public const string Help = """
         Exit status: 0 done; 1 done with failures (listed by `pdm failures ID`); 2 bad usage or refused,
-        nothing written; 3 ledger unreachable; 70 internal error (a bug); 130 interrupted (resume with `pdm resume ID`).
+        nothing written; 3 ledger unreachable; 70 internal error (a bug); 130 interrupted (resume with `pdm resume ID`)
+        or cancelled.
         """;
 }
 

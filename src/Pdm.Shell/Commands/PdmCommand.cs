@@ -10,7 +10,7 @@ public abstract class PdmCommand(IConsoleIO console)
 
     protected static readonly Option<string?> LedgerOption = new("--ledger")
     {
-        Description = "The ledger file (default: $PDM_LEDGER, else $XDG_STATE_HOME/pdm/ledger.db or ~/.local/state/pdm/ledger.db)",
+        Description = "The ledger file (default: $PDM_LEDGER, else the config's \"ledger\", else $XDG_STATE_HOME/pdm/ledger.db or ~/.local/state/pdm/ledger.db)",
     };
 
     protected static readonly Option<string?> ConfigOption = new("--config")
