@@ -62,10 +62,18 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
         Tools.AssertTreesEqual(src, _tmp["dst"]);
         Assert.Empty(Tools.Temporaries(_tmp["dst"]));
 
+        // Every re-run resumes the same pass. Only a kill that lands after the pass completed, while
+        // the process was still exiting, makes the next run a new pass, which must find nothing to copy.
         using var ledger = SqliteLedger.Open(_tmp["crash.db"]);
-        var pass = Assert.Single(ledger.ListPasses()); // every re-run resumed the same pass
-        Assert.Equal(PassStatus.Completed, pass.Status);
-        Assert.Equal(expected, LedgerReader.State(_tmp["crash.db"], pass.Id).Counters);
+        var passes = ledger.ListPasses().OrderBy(p => p.Id).ToList();
+        Assert.InRange(passes.Count, 1, 2);
+        Assert.All(passes, p => Assert.Equal(PassStatus.Completed, p.Status));
+        Assert.Equal(expected, LedgerReader.State(_tmp["crash.db"], passes[0].Id).Counters);
+        foreach (var later in passes.Skip(1))
+        {
+            var counters = LedgerReader.State(_tmp["crash.db"], later.Id).Counters;
+            Assert.Equal(0, counters.FilesCopied + counters.MetadataFixed + counters.HardLinks + counters.Failed);
+        }
     }
 
     [Fact]
