@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Pdm.Ledger;
 
 namespace Pdm.Actors;
@@ -16,7 +15,7 @@ public sealed class CompletionWriter : IDisposable
     private readonly string _nodeId;
     private readonly Action<WorkItem, Exception> _refused;
     private readonly Action<int> _committed;
-    private readonly Channel<(WorkItem, ItemOutcome)> _queue = Channel.CreateUnbounded<(WorkItem, ItemOutcome)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Mailbox<(WorkItem Item, ItemOutcome Outcome)> _queue = new();
     private readonly Thread _thread;
 
     /// <param name="refused">called for an item the ledger refused (lease lost, --max-delete)</param>
@@ -33,16 +32,16 @@ public sealed class CompletionWriter : IDisposable
 
     public void Post(WorkItem item, ItemOutcome outcome)
     {
-        if (!_queue.Writer.TryWrite((item, outcome))) throw new InvalidOperationException("the completion writer has stopped");
+        if (!_queue.TryAdd((item, outcome))) throw new InvalidOperationException("the completion writer has stopped");
     }
 
     private void Loop()
     {
         var group = new List<(WorkItem Item, ItemOutcome Outcome)>(MaxGroup);
-        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (true)
         {
             group.Clear();
-            while (group.Count < MaxGroup && _queue.Reader.TryRead(out var c)) group.Add(c);
+            if (!_queue.TakeMany(group, MaxGroup)) return;
             IReadOnlyList<Exception?> results;
             try
             {
@@ -63,7 +62,7 @@ public sealed class CompletionWriter : IDisposable
     /// <summary>Commits what is queued, then stops.</summary>
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         _thread.Join();
     }
 }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Pdm.Ledger;
 
 namespace Pdm.Actors;
@@ -12,7 +11,7 @@ public sealed class IoDispatcher : IDisposable
 {
     private readonly Thread[] _threads;
 
-    public IoDispatcher(int threads, ChannelReader<WorkItem> mailbox, Action<WorkItem> handle)
+    public IoDispatcher(int threads, Mailbox<WorkItem> mailbox, Action<WorkItem> handle)
     {
         _threads = new Thread[threads];
         for (int i = 0; i < threads; i++)
@@ -23,13 +22,9 @@ public sealed class IoDispatcher : IDisposable
         }
     }
 
-    private static void Loop(ChannelReader<WorkItem> mailbox, Action<WorkItem> handle)
+    private static void Loop(Mailbox<WorkItem> mailbox, Action<WorkItem> handle)
     {
-        while (true)
-        {
-            while (mailbox.TryRead(out var item)) handle(item);
-            if (!mailbox.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) return;
-        }
+        while (mailbox.Take(out var item)) handle(item);
     }
 
     /// <summary>Waits for every thread; they end once the mailbox is completed and drained.</summary>

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Pdm.Engine;
 using Pdm.Ledger;
 
@@ -28,7 +27,7 @@ public sealed class MoverNode
     private readonly DirectoryFinalizer _finalizer;
     private readonly Dictionary<long, PassContext> _passes = [];
     private readonly Lock _passesGate = new();
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly WakeSignal _wake = new();
     private int _inFlight;
     private string _role = NodeInfo.AllPasses;
     private CompletionWriter? _writer;
@@ -60,22 +59,23 @@ public sealed class MoverNode
         _role = onlyPass is { } only ? NodeInfo.DedicatedTo(only) : NodeInfo.AllPasses;
         _ledger.RegisterNode(new NodeInfo(Id, ProcessIdentity.Host, ProcessIdentity.Pid, ProcessIdentity.StartTime,
             typeof(MoverNode).Assembly.GetName().Version?.ToString() ?? "0", now, now, _role));
-        var mailbox = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_options.Threads * 2) { SingleWriter = true });
+        var mailbox = new Mailbox<WorkItem>();
         using var writer = new CompletionWriter(_ledger, Id, Refused, Committed);
         _writer = writer;
-        using var dispatcher = new IoDispatcher(_options.Threads, mailbox.Reader, item => Handle(item, stop));
+        using var dispatcher = new IoDispatcher(_options.Threads, mailbox, item => Handle(item, stop));
+        using var wakeOnStop = stop.Register(_wake.Set);
         try
         {
             Feed(mailbox, stop, onlyPass);
         }
         finally
         {
-            mailbox.Writer.TryComplete();
+            mailbox.Complete();
             dispatcher.Join();
             writer.Dispose(); // commits what the I/O threads finished
             // Whatever was claimed but never started goes back.
             var unstarted = new List<long>();
-            while (mailbox.Reader.TryRead(out var item)) unstarted.Add(item.Id);
+            while (mailbox.TryTake(out var item)) unstarted.Add(item.Id);
             if (unstarted.Count > 0) _ledger.Release(Id, unstarted);
             _ledger.DeregisterNode(Id);
             lock (_passesGate)
@@ -86,7 +86,7 @@ public sealed class MoverNode
         }
     }
 
-    private void Feed(Channel<WorkItem> mailbox, CancellationToken stop, long? onlyPass)
+    private void Feed(Mailbox<WorkItem> mailbox, CancellationToken stop, long? onlyPass)
     {
         int capacity = _options.Threads * 2;
         var renewEvery = TimeSpan.FromTicks(_options.Lease.Ticks / 6);
@@ -109,12 +109,12 @@ public sealed class MoverNode
             }
             // Claim in batches: when half the room is free, or when the threads are about to run dry.
             int room = capacity - Volatile.Read(ref _inFlight);
-            bool claim = room > 0 && (room >= capacity / 2 || mailbox.Reader.Count == 0);
+            bool claim = room > 0 && (room >= capacity / 2 || mailbox.Count == 0);
             var claimed = claim ? _ledger.Claim(Id, room, _options.Lease, onlyPass) : [];
             foreach (var item in claimed)
             {
                 Interlocked.Increment(ref _inFlight);
-                if (!mailbox.Writer.TryWrite(item)) throw new InvalidOperationException("mailbox overflow");
+                if (!mailbox.TryAdd(item)) throw new InvalidOperationException("the mailbox was closed while feeding it");
             }
             if (claimed.Count > 0)
             {
@@ -124,8 +124,7 @@ public sealed class MoverNode
             if (!claim)
             {
                 // Busy: wait for room rather than claim one item at a time.
-                try { _wake.Wait(TimeSpan.FromMilliseconds(50), stop); }
-                catch (OperationCanceledException) { return; }
+                _wake.Wait(TimeSpan.FromMilliseconds(50));
                 continue;
             }
             // Working for one pass: done once it has ended or was handed back (interrupted); a paused pass is waited for.
@@ -133,8 +132,7 @@ public sealed class MoverNode
                 && _ledger.GetPass(passId) is not { Status: PassStatus.Running or PassStatus.Paused })
                 return;
             // Nothing to claim: wait for one of our items to finish (it may have spawned work), or poll.
-            try { _wake.Wait(TimeSpan.FromMilliseconds(idleDelayMs), stop); }
-            catch (OperationCanceledException) { return; }
+            _wake.Wait(TimeSpan.FromMilliseconds(idleDelayMs));
             idleDelayMs = Math.Min(idleDelayMs * 2, 200);
         }
     }
@@ -201,7 +199,7 @@ public sealed class MoverNode
     private void Committed(int count)
     {
         Interlocked.Add(ref _inFlight, -count);
-        _wake.Release();
+        _wake.Set();
     }
 
     private PassContext ContextFor(long passId)
