@@ -38,8 +38,11 @@ public sealed record PassInfo(
     public bool IsFinished => Status is PassStatus.Completed or PassStatus.Failed or PassStatus.Cancelled;
 }
 
+/// <param name="SweepTemporaries">read with the claim: an attempt of this pass died, so finalizing a
+/// directory also removes temporaries it may have left</param>
 public sealed record WorkItem(
-    long Id, long PassId, WorkKind Kind, long? ParentId, int Depth, byte[] Dir, byte[]? Payload, long Cursor, int Attempts);
+    long Id, long PassId, WorkKind Kind, long? ParentId, int Depth, byte[] Dir, byte[]? Payload, long Cursor, int Attempts,
+    bool SweepTemporaries = false);
 
 /// <summary>Something the pass could not do for one entry.</summary>
 public sealed record Failure(byte[] Path, string Operation, int Errno, string Message);

@@ -13,6 +13,10 @@ public sealed class SqliteLedger : ILedger
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SqliteCommand> _commands = [];
 
+    // Progress of the transaction under way, per pass: one event per pass and transaction, not one per
+    // item, written before the transaction commits (or the pass's Completed event), so counts stay exact.
+    private readonly Dictionary<long, PassCounters> _progress = [];
+
     public string Path { get; }
 
     private SqliteLedger(string path, SqliteConnection db)
@@ -185,6 +189,12 @@ public sealed class SqliteLedger : ILedger
                     items.Add(new WorkItem(r.GetInt64(0), r.GetInt64(1), ParseWorkKind(r.GetString(2)),
                         r.IsDBNull(3) ? null : r.GetInt64(3), r.GetInt32(4), (byte[])r[5], r.IsDBNull(6) ? null : (byte[])r[6],
                         r.GetInt64(7), r.GetInt32(8)));
+            foreach (var claimedPass in items.Select(i => i.PassId).Distinct().ToList())
+            {
+                if (Convert.ToInt64(Scalar(tx, "SELECT sweep_temporaries FROM passes WHERE id = $id", ("$id", claimedPass))) == 0) continue;
+                for (int i = 0; i < items.Count; i++)
+                    if (items[i].PassId == claimedPass) items[i] = items[i] with { SweepTemporaries = true };
+            }
             tx.Commit();
             items.Sort((a, b) => a.Id.CompareTo(b.Id));
             return items;
@@ -201,7 +211,15 @@ public sealed class SqliteLedger : ILedger
                 "UPDATE work_items SET cursor = $c, lease_expires = $exp WHERE id = $id AND state = 'leased' AND lease_owner = $node",
                 ("$c", cursor), ("$exp", Now() + (long)lease.TotalMilliseconds), ("$id", item.Id), ("$node", nodeId));
             if (n != 1) throw new LeaseLostException(item.Id);
-            Record(tx, item, outcome);
+            try
+            {
+                Record(tx, item, outcome);
+                FlushProgress(tx);
+            }
+            finally
+            {
+                _progress.Clear();
+            }
             tx.Commit();
         }
     }
@@ -217,34 +235,36 @@ public sealed class SqliteLedger : ILedger
         {
             var results = new Exception?[completions.Count];
             using var tx = _db.BeginTransaction();
-            for (int i = 0; i < completions.Count; i++)
+            try
             {
-                // Each item in a savepoint of its own: one refused item does not undo the others.
-                var (item, outcome) = completions[i];
-                tx.Save("item");
-                try
+                for (int i = 0; i < completions.Count; i++)
                 {
-                    CompleteOne(tx, nodeId, item, outcome);
-                    tx.Release("item");
+                    // A refused item throws before it writes anything: it does not undo the others.
+                    var (item, outcome) = completions[i];
+                    try { CompleteOne(tx, nodeId, item, outcome); }
+                    catch (Exception e) when (e is LeaseLostException or MaxDeleteExceededException) { results[i] = e; }
                 }
-                catch (Exception e) when (e is LeaseLostException or MaxDeleteExceededException)
-                {
-                    tx.Rollback("item");
-                    tx.Release("item");
-                    results[i] = e;
-                }
+                FlushProgress(tx);
+            }
+            finally
+            {
+                _progress.Clear();
             }
             tx.Commit();
             return results;
         }
     }
 
+    /// <summary>Finishes one item, or refuses it (lease lost, --max-delete) before writing anything.</summary>
     private void CompleteOne(SqliteTransaction tx, string nodeId, WorkItem item, ItemOutcome outcome)
     {
+        if (outcome.PlannedDeletes > 0) CheckDeleteBudget(tx, item.PassId, outcome.PlannedDeletes);
         int n = Exec(tx,
             "UPDATE work_items SET state = 'done', lease_owner = NULL, lease_expires = NULL WHERE id = $id AND state = 'leased' AND lease_owner = $node",
             ("$id", item.Id), ("$node", nodeId));
         if (n != 1) throw new LeaseLostException(item.Id);
+        if (outcome.PlannedDeletes > 0)
+            Exec(tx, "UPDATE passes SET planned_deletes = planned_deletes + $n WHERE id = $id", ("$n", outcome.PlannedDeletes), ("$id", item.PassId));
         Record(tx, item, outcome);
         if (outcome.FinalizedDirectory && item.ParentId is { } finalize && FinishFinalizeWithScan(tx, finalize) is var (done, grandparent) && done)
             Finish(tx, item.PassId, grandparent);
@@ -252,12 +272,11 @@ public sealed class SqliteLedger : ILedger
             Finish(tx, item.PassId, item.ParentId);
     }
 
-    /// <summary>Inserts what an item spawned, its failures and its progress event.</summary>
+    /// <summary>Inserts what an item spawned and its failures, and tallies its progress.</summary>
     private void Record(SqliteTransaction tx, WorkItem item, ItemOutcome outcome)
     {
         long now = Now();
         int spawned = 0;
-        if (outcome.PlannedDeletes > 0) CheckDeleteBudget(tx, item.PassId, outcome.PlannedDeletes);
         foreach (var (name, mode) in outcome.Subdirectories)
         {
             byte[] dir = Native.ByteNames.Join(item.Dir, name);
@@ -286,17 +305,32 @@ public sealed class SqliteLedger : ILedger
         foreach (var f in outcome.Failures)
             Exec(tx, "INSERT INTO failures (pass_id, item_id, path, operation, errno, message, at) VALUES ($p, $i, $path, $op, $e, $m, $now)",
                 ("$p", item.PassId), ("$i", item.Id), ("$path", f.Path), ("$op", f.Operation), ("$e", f.Errno), ("$m", f.Message), ("$now", now));
-        if (!outcome.Delta.IsZero)
-            AppendEvent(tx, item.PassId, item.Id, PassEventType.Progressed, outcome.Delta, null, now);
+        if (!outcome.Delta.IsZero) Tally(item.PassId, outcome.Delta);
+    }
+
+    private void Tally(long passId, PassCounters delta) =>
+        _progress[passId] = _progress.GetValueOrDefault(passId) + delta;
+
+    /// <summary>Writes the progress tallied in this transaction, one event per pass.</summary>
+    private void FlushProgress(SqliteTransaction tx, long? onlyPass = null)
+    {
+        if (_progress.Count == 0) return;
+        long now = Now();
+        foreach (var (passId, delta) in _progress.ToList())
+        {
+            if (onlyPass is { } only && passId != only) continue;
+            AppendEvent(tx, passId, null, PassEventType.Progressed, delta, null, now);
+            _progress.Remove(passId);
+        }
     }
 
     /// <summary>
-    /// Adds planned removals to the pass's tally; past its --max-delete the whole transaction is refused
-    /// (and the pass is failed by the caller), so no removal beyond the limit is ever committed as work.
+    /// Checks planned removals against the pass's --max-delete; past it the item is refused (and the pass
+    /// is failed by the caller), so no removal beyond the limit is ever committed as work. Writes nothing.
     /// </summary>
     private void CheckDeleteBudget(SqliteTransaction tx, long passId, long planned)
     {
-        var cmd = Command(tx, "UPDATE passes SET planned_deletes = planned_deletes + $n WHERE id = $id RETURNING planned_deletes, options",
+        var cmd = Command(tx, "SELECT planned_deletes + $n, options FROM passes WHERE id = $id",
             ("$n", planned), ("$id", passId));
         long total;
         string options;
@@ -328,10 +362,13 @@ public sealed class SqliteLedger : ILedger
     {
         if (parentId is { } parent)
         {
-            Exec(tx, "UPDATE work_items SET pending = pending - 1 WHERE id = $id", ("$id", parent));
-            Exec(tx, "UPDATE work_items SET state = 'ready' WHERE id = $id AND pending = 0 AND state = 'blocked'", ("$id", parent));
+            Exec(tx, """
+                UPDATE work_items SET pending = pending - 1, state = CASE WHEN pending = 1 AND state = 'blocked' THEN 'ready' ELSE state END
+                 WHERE id = $id
+                """, ("$id", parent));
             return;
         }
+        FlushProgress(tx, passId); // its last progress comes before it is completed
         Exec(tx, "UPDATE passes SET state = 'completed' WHERE id = $id", ("$id", passId));
         AppendEvent(tx, passId, null, PassEventType.Completed, default, null, Now());
         // The work of a finished pass is history: its counts live on in the events.
@@ -404,6 +441,20 @@ public sealed class SqliteLedger : ILedger
             while (r.Read())
                 items.Add((r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetInt64(2), r.GetInt32(3), (byte[])r[4], r.GetString(5)));
         long now = Now();
+        try
+        {
+            ReturnOrFailItems(tx, items, maxAttempts, now);
+            FlushProgress(tx);
+        }
+        finally
+        {
+            _progress.Clear();
+        }
+        return items.Count;
+    }
+
+    private void ReturnOrFailItems(SqliteTransaction tx, List<(long Id, long Pass, long? Parent, int Attempts, byte[] Dir, string Kind)> items, int maxAttempts, long now)
+    {
         foreach (var it in items)
         {
             Exec(tx, "UPDATE passes SET sweep_temporaries = 1 WHERE id = $id", ("$id", it.Pass));
@@ -416,10 +467,9 @@ public sealed class SqliteLedger : ILedger
             Exec(tx, "INSERT INTO failures (pass_id, item_id, path, operation, errno, message, at) VALUES ($p, $i, $path, $op, 0, $m, $now)",
                 ("$p", it.Pass), ("$i", it.Id), ("$path", it.Dir), ("$op", it.Kind),
                 ("$m", $"gave up after {it.Attempts} attempts: the node working on it stopped each time"), ("$now", now));
-            AppendEvent(tx, it.Pass, it.Id, PassEventType.Progressed, new PassCounters { Failed = 1 }, null, now);
+            Tally(it.Pass, new PassCounters { Failed = 1 });
             Finish(tx, it.Pass, it.Parent);
         }
-        return items.Count;
     }
 
     public byte[] ClaimInode(long passId, ulong dev, ulong ino, byte[] path)

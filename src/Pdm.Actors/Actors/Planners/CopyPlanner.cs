@@ -157,8 +157,7 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
         if (scan.Options.DryRun || scan.Target < 0 || scan.Source < 0) return;
         try
         {
-            if (scan.Context.Pass.SweepTemporaries || scan.Ledger.GetPass(scan.Item.PassId)?.SweepTemporaries == true)
-                SweepTemporaries(scan.Target);
+            if (scan.Item.SweepTemporaries) SweepTemporaries(scan.Target);
             var warnings = new List<PosixException>();
             copier.ApplyDirectoryMetadata(scan.Source, scan.Target, warnings);
             foreach (var w in warnings) scan.Outcome.Fail(scan.Item.Dir, w.Operation, w.Errno, w.Reason);
