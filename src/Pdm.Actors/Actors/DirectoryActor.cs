@@ -10,6 +10,13 @@ namespace Pdm.Actors;
 /// <see cref="WorkLimits.CheckpointEntries"/> entries it checkpoints what was decided together with the
 /// directory cookie it reached, so a crash loses no count and a huge directory never sits in memory.
 /// A directory with nothing to do below it is finalized by its scan: one work item instead of two.
+/// <para>
+/// A small subdirectory is first scanned right here, depth first, up to <see cref="WorkLimits.InlineEntries"/>
+/// entries: if nothing in that subtree needs work (a pass over an unchanged tree), the subtree is finished,
+/// finalized and counted within this item, and never becomes work items of its own. At the first entry that
+/// needs work the attempt is dropped, its results with it, and the subdirectory is handed out as usual.
+/// Counts are those of the usual way either way; the ledger only sees fewer, larger items.
+/// </para>
 /// </summary>
 public sealed class DirectoryActor(ILedger ledger, WorkLimits limits, PlannerSet planners)
 {
@@ -21,16 +28,12 @@ public sealed class DirectoryActor(ILedger ledger, WorkLimits limits, PlannerSet
         if (!DirectoryPair.Open(ctx, item, mode, outcome, out int src, out int dst)) return outcome;
         try
         {
-            if (ctx.Pass.Kind == PassKind.Copy && !ctx.Pass.Options.DryRun && !Sys.IsRoot && dst >= 0)
-            {
-                // We must be able to write into it until it is finalized.
-                var own = Sys.Fstat(dst);
-                if ((own.Mode & 0x1C0) != 0x1C0) Sys.Fchmod(dst, own.Mode | 0x1C0);
-            }
+            MakeWritable(ctx, dst);
             var scan = new ScanState(ctx, item, src, dst, ledger, limits) { Outcome = outcome };
             if (item.Cursor == 0) planner.Begin(scan, mode);
             int listed = planner.ListsTarget(mode) ? dst : src;
             bool checkpointed = false;
+            int budget = mode == ScanMode.Normal && planner.MayFinalizeInline(mode) ? limits.InlineEntries : 0;
             if (listed >= 0)
             {
                 using var reader = new DirectoryReader(listed);
@@ -38,7 +41,12 @@ public sealed class DirectoryActor(ILedger ledger, WorkLimits limits, PlannerSet
                 int sinceCheckpoint = 0;
                 while (reader.Next(out var name, out _))
                 {
+                    int subdirectories = scan.Outcome.Subdirectories.Count;
                     planner.Plan(scan, mode, name);
+                    if (budget > 0 && scan.Outcome.Subdirectories.Count == subdirectories + 1
+                        && scan.Outcome.Subdirectories[^1].Mode == ScanMode.Normal
+                        && TakeIn(scan, planner, name, 1, ref budget))
+                        scan.Outcome.Subdirectories.RemoveAt(subdirectories);
                     if (++sinceCheckpoint >= limits.CheckpointEntries || cancel.IsCancellationRequested)
                     {
                         scan.Flush();
@@ -61,6 +69,72 @@ public sealed class DirectoryActor(ILedger ledger, WorkLimits limits, PlannerSet
                 last.FinalizedDirectory = true;
             }
             return last;
+        }
+        finally
+        {
+            Sys.Close(src);
+            Sys.Close(dst);
+        }
+    }
+
+    /// <summary>A copy must be able to write into a target directory until it is finalized (root always can).</summary>
+    private static void MakeWritable(PassContext ctx, int dst)
+    {
+        if (ctx.Pass.Kind != PassKind.Copy || ctx.Pass.Options.DryRun || Sys.IsRoot || dst < 0) return;
+        var own = Sys.Fstat(dst);
+        if ((own.Mode & 0x1C0) != 0x1C0) Sys.Fchmod(dst, own.Mode | 0x1C0);
+    }
+
+    /// <summary>
+    /// Tries to finish subdirectory <paramref name="name"/> of <paramref name="parent"/>, all of its subtree,
+    /// within this item. True if it did: its counts, failures and report are in the parent's outcome.
+    /// False if some entry needs work of its own, the subtree is too big (the budget is then spent, so that
+    /// this item tries no more) or cannot be opened: nothing of the attempt is kept.
+    /// </summary>
+    private bool TakeIn(ScanState parent, IScanPlanner planner, ReadOnlySpan<byte> name, int depth, ref int budget)
+    {
+        if (depth > limits.InlineDepth || parent.Source < 0 || parent.Target < 0) return false;
+        int src = -1, dst = -1;
+        try
+        {
+            try
+            {
+                src = Sys.OpenDirectoryBeneath(parent.Source, name);
+                dst = Sys.OpenDirectoryBeneath(parent.Target, name);
+            }
+            catch (PosixException) { return false; } // the usual scan item records why
+            if (Sys.Fstat(planner.ListsTarget(ScanMode.Normal) ? dst : src).Size > limits.InlineDirectoryBytes) return false;
+            MakeWritable(parent.Context, dst);
+            var item = parent.Item with { Dir = ByteNames.Join(parent.Item.Dir, name), Cursor = 0 };
+            var scan = new ScanState(parent.Context, item, src, dst, ledger, limits) { Outcome = new ItemOutcome() };
+            planner.Begin(scan, ScanMode.Normal);
+            if (scan.HasPendingWork || scan.Outcome.Batches.Count > 0) return false; // verify's extras scan
+            using (var reader = new DirectoryReader(planner.ListsTarget(ScanMode.Normal) ? dst : src))
+            {
+                while (reader.Next(out var entry, out _))
+                {
+                    if (--budget <= 0)
+                    {
+                        budget = 0;
+                        return false;
+                    }
+                    int subdirectories = scan.Outcome.Subdirectories.Count;
+                    planner.Plan(scan, ScanMode.Normal, entry);
+                    if (scan.HasPendingWork || scan.Outcome.Batches.Count > 0 || scan.Outcome.PlannedDeletes > 0) return false;
+                    if (scan.Outcome.Subdirectories.Count == subdirectories) continue;
+                    if (scan.Outcome.Subdirectories.Count != subdirectories + 1 || scan.Outcome.Subdirectories[^1].Mode != ScanMode.Normal
+                        || !TakeIn(scan, planner, entry, depth + 1, ref budget))
+                        return false;
+                    scan.Outcome.Subdirectories.RemoveAt(subdirectories);
+                }
+            }
+            planner.Finalize(scan, ScanMode.Normal);
+            var taken = scan.Outcome;
+            if (taken.Batches.Count > 0 || taken.Subdirectories.Count > 0 || taken.PlannedDeletes > 0) return false;
+            parent.Outcome.Failures.AddRange(taken.Failures);
+            parent.Outcome.Report.AddRange(taken.Report);
+            parent.Outcome.Add(taken.Delta);
+            return true;
         }
         finally
         {

@@ -46,7 +46,12 @@ public sealed class PassContext : IDisposable
 }
 
 /// <summary>Tuning of how work is cut into items.</summary>
-public sealed record WorkLimits(int BatchEntries = 512, long BatchBytes = 64L << 20, int CheckpointEntries = 8192)
+/// <param name="InlineEntries">entries a scan may take in below its directory to finish small unchanged
+/// subtrees itself (see <see cref="DirectoryActor"/>); 0 turns that off</param>
+/// <param name="InlineDirectoryBytes">a subdirectory larger than this (st_size) is never taken in</param>
+/// <param name="InlineDepth">how deep below its directory a scan may take subtrees in</param>
+public sealed record WorkLimits(int BatchEntries = 512, long BatchBytes = 64L << 20, int CheckpointEntries = 8192,
+    int InlineEntries = 2048, long InlineDirectoryBytes = 32768, int InlineDepth = 16)
 {
     public static readonly WorkLimits Default = new();
 }

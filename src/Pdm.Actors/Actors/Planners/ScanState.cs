@@ -24,6 +24,9 @@ public sealed class ScanState(PassContext ctx, WorkItem item, int source, int ta
 
     public byte[] PathOf(ReadOnlySpan<byte> name) => ByteNames.Join(Item.Dir, name);
 
+    /// <summary>Whether entries wait in a partial batch (not yet in the outcome).</summary>
+    public bool HasPendingWork => (_copies?.Count ?? 0) > 0 || _links.Count > 0 || _deletes.Count > 0;
+
     /// <summary>lstat in a side that may not exist (-1): ENOENT then.</summary>
     public static int Stat(int dirFd, ReadOnlySpan<byte> name, out FileStat stat)
     {
