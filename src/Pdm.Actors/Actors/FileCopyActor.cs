@@ -21,7 +21,8 @@ public sealed class FileCopyActor(FileCopier copier)
                 copier.FixMetadata(src, dst, entry.Name, warnings);
                 return new PassCounters { MetadataFixed = 1 };
             }
-            long bytes = copier.CopyEntry(src, dst, entry.Name, temp, entry.Action == EntryAction.CopyReplacingDirectory, warnings);
+            long bytes = copier.CopyEntry(src, dst, entry.Name, temp, entry.Action == EntryAction.CopyReplacingDirectory, warnings,
+                seenAsFile: entry.Action == EntryAction.CopyFile);
             return new PassCounters { FilesCopied = 1, BytesCopied = bytes };
         });
     }

@@ -8,6 +8,8 @@ public enum EntryAction : byte
     Copy = 1,
     CopyReplacingDirectory = 2,
     FixMetadata = 3,
+    /// <summary>Copy; the scan saw a regular file, so the copier opens it without looking first.</summary>
+    CopyFile = 4,
 }
 
 /// <summary>One entry of a copy batch: a name in the batch's directory.</summary>

@@ -19,32 +19,50 @@ public sealed class FileCopier
 
     private static readonly int SourceOpenFlags = Flags.O_RDONLY | Flags.O_NONBLOCK | (Sys.IsRoot ? Flags.O_NOATIME : 0);
 
-    /// <summary>Copies one non-directory entry; returns the bytes of data it holds (a regular file's size).</summary>
-    public long CopyEntry(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, bool replaceDirectory, List<PosixException> warnings)
+    /// <summary>
+    /// Copies one non-directory entry; returns the bytes of data it holds (a regular file's size). With
+    /// <paramref name="seenAsFile"/> (the scan saw a regular file) it opens the entry straight away and
+    /// looks at it through the descriptor; it looks first only if that finds something else.
+    /// </summary>
+    public long CopyEntry(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, bool replaceDirectory,
+        List<PosixException> warnings, bool seenAsFile = false)
     {
-        RemoveTemporary(targetDir, temp);
-        var st = Sys.Stat(sourceDir, name);
         long bytes = 0;
-        switch (st.Kind)
+        if (!seenAsFile || !TryCopyRegular(sourceDir, targetDir, name, temp, warnings, out bytes))
         {
-            case EntryKind.File:
-                bytes = CopyRegular(sourceDir, targetDir, name, temp, warnings);
-                break;
-            case EntryKind.Symlink:
-                var link = Sys.ReadLinkAt(sourceDir, name);
-                Sys.SymlinkAt(link, targetDir, temp);
-                if (Sys.IsRoot) Sys.ChownAt(targetDir, temp, st.Uid, st.Gid);
-                Sys.SetTimesAt(targetDir, temp, st.Atime, st.Mtime);
-                break;
-            case EntryKind.Fifo or EntryKind.CharDevice or EntryKind.BlockDevice or EntryKind.Socket:
-                Sys.MknodAt(targetDir, temp, st.Kind, 0, st.RdevMajor, st.RdevMinor);
-                if (Sys.IsRoot) Sys.ChownAt(targetDir, temp, st.Uid, st.Gid);
-                Sys.ChmodAt(targetDir, temp, st.Mode); // after chown, which clears setuid
-                Sys.SetTimesAt(targetDir, temp, st.Atime, st.Mtime);
-                break;
-            default:
-                // It became a directory since the scan: the next pass will see it as one.
-                throw new PosixException("copy (entry changed type)", Errno.EISDIR);
+            var st = Sys.Stat(sourceDir, name);
+            switch (st.Kind)
+            {
+                case EntryKind.File:
+                    if (!TryCopyRegular(sourceDir, targetDir, name, temp, warnings, out bytes))
+                        throw new PosixException("copy (entry changed type)", Errno.EINVAL);
+                    break;
+                case EntryKind.Symlink:
+                    var link = Sys.ReadLinkAt(sourceDir, name);
+                    try { Sys.SymlinkAt(link, targetDir, temp); }
+                    catch (PosixException e) when (e.Errno == Errno.EEXIST)
+                    {
+                        RemoveTemporary(targetDir, temp); // left by an attempt that died
+                        Sys.SymlinkAt(link, targetDir, temp);
+                    }
+                    if (Sys.IsRoot) Sys.ChownAt(targetDir, temp, st.Uid, st.Gid);
+                    Sys.SetTimesAt(targetDir, temp, st.Atime, st.Mtime);
+                    break;
+                case EntryKind.Fifo or EntryKind.CharDevice or EntryKind.BlockDevice or EntryKind.Socket:
+                    try { Sys.MknodAt(targetDir, temp, st.Kind, 0, st.RdevMajor, st.RdevMinor); }
+                    catch (PosixException e) when (e.Errno == Errno.EEXIST)
+                    {
+                        RemoveTemporary(targetDir, temp);
+                        Sys.MknodAt(targetDir, temp, st.Kind, 0, st.RdevMajor, st.RdevMinor);
+                    }
+                    if (Sys.IsRoot) Sys.ChownAt(targetDir, temp, st.Uid, st.Gid);
+                    Sys.ChmodAt(targetDir, temp, st.Mode); // after chown, which clears setuid
+                    Sys.SetTimesAt(targetDir, temp, st.Atime, st.Mtime);
+                    break;
+                default:
+                    // It became a directory since the scan: the next pass will see it as one.
+                    throw new PosixException("copy (entry changed type)", Errno.EISDIR);
+            }
         }
         try
         {
@@ -59,15 +77,20 @@ public sealed class FileCopier
         return bytes;
     }
 
-    private static long CopyRegular(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, List<PosixException> warnings)
+    /// <summary>Copies a regular file to the temporary; false (nothing done) if the entry is not a regular file.</summary>
+    private static bool TryCopyRegular(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp,
+        List<PosixException> warnings, out long bytes)
     {
-        int src = Sys.OpenAt(sourceDir, name, SourceOpenFlags);
+        bytes = 0;
+        int openError = Sys.TryOpenAt(sourceDir, name, SourceOpenFlags, 0, out int src);
+        if (openError == Errno.ELOOP) return false; // a symlink (O_NOFOLLOW)
+        if (openError != 0) throw new PosixException("open", openError);
         try
         {
             for (int attempt = 1; ; attempt++)
             {
                 var before = Sys.Fstat(src);
-                if (before.Kind != EntryKind.File) throw new PosixException("copy (entry changed type)", Errno.EINVAL);
+                if (before.Kind != EntryKind.File) return false;
                 if (!HasBeenQuiet(before))
                 {
                     // Changed a moment ago: wait until it has been quiet for a while, or give up.
@@ -75,7 +98,7 @@ public sealed class FileCopier
                     Thread.Sleep(QuietWindow);
                     continue;
                 }
-                int dst = Sys.OpenAt(targetDir, temp, Flags.O_WRONLY | Flags.O_CREAT | Flags.O_EXCL, 0x180);
+                int dst = CreateTemporary(targetDir, temp);
                 bool keep = false;
                 try
                 {
@@ -89,7 +112,8 @@ public sealed class FileCopier
                     if (after.Size == before.Size && after.Mtime == before.Mtime && after.Ctime == before.Ctime)
                     {
                         keep = true;
-                        return before.Size;
+                        bytes = before.Size;
+                        return true;
                     }
                 }
                 finally
@@ -104,6 +128,23 @@ public sealed class FileCopier
         {
             Sys.Close(src);
         }
+    }
+
+    /// <summary>
+    /// Creates the temporary exclusively. Its name is the same on every attempt of the work item, so
+    /// one that exists was left by an attempt that died: it is removed and created again. (No removal
+    /// up front: that would be one more call for every file, for a case that happens after a crash.)
+    /// </summary>
+    private static int CreateTemporary(int targetDir, ReadOnlySpan<byte> temp)
+    {
+        const int flags = Flags.O_WRONLY | Flags.O_CREAT | Flags.O_EXCL;
+        int e = Sys.TryOpenAt(targetDir, temp, flags, 0x180, out int fd);
+        if (e == Errno.EEXIST)
+        {
+            RemoveTemporary(targetDir, temp);
+            e = Sys.TryOpenAt(targetDir, temp, flags, 0x180, out fd);
+        }
+        return e == 0 ? fd : throw new PosixException("create temporary", e);
     }
 
     /// <summary>

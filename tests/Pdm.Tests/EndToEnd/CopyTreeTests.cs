@@ -107,7 +107,7 @@ public sealed class CopyTreeTests : IDisposable
         var pass = LedgerReader.LastPass(ledger);
         var failures = Tools.Pdm_("failures", pass.Id.ToString(), "--ledger", ledger);
         Assert.Equal(0, failures.ExitCode);
-        Assert.Contains("locked/blocked-file: open: Operation not permitted (errno 1)", failures.Stdout);
+        Assert.Contains("locked/blocked-file: create temporary: Operation not permitted (errno 1)", failures.Stdout);
         Assert.True(LedgerReader.State(ledger, pass.Id).Counters.Failed >= 1);
     }
 

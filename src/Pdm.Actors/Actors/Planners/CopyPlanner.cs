@@ -109,7 +109,7 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
                 scan.Copy(new CopyEntry(EntryAction.CopyReplacingDirectory, name.ToArray(), size));
                 break;
             default:
-                scan.Copy(new CopyEntry(EntryAction.Copy, name.ToArray(), size));
+                scan.Copy(new CopyEntry(s.Kind == EntryKind.File ? EntryAction.CopyFile : EntryAction.Copy, name.ToArray(), size));
                 break;
         }
     }
