@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace Pdm.Tests.EndToEnd;
 
 /// <summary>A copy killed at any moment and run again ends exactly as an uninterrupted one.</summary>
+[Collection(TimingCollection.Name)]
 public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
 {
     private readonly TempTree _tmp = new();
@@ -20,16 +21,6 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
         Tools.MakeTree("mixed", Path.Combine(src, "mixed"), 0.05);
         Tools.MakeTree("nasty", Path.Combine(src, "nasty"), 1.0);
         return src;
-    }
-
-    private static Process Start(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Tools.Pdm) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        p.StandardOutput.ReadToEndAsync();
-        p.StandardError.ReadToEndAsync();
-        return p;
     }
 
     [Fact]
@@ -47,7 +38,7 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
         string[] args = ["copy", src, _tmp["dst"], "--ledger", _tmp["crash.db"], "--threads", "2"];
         for (int round = 0; round < 4; round++)
         {
-            using var p = Start(args);
+            using var p = Tools.Start(args);
             int delay = random.Next(150, 900);
             if (p.WaitForExit(delay)) break; // finished before we got to it
             p.Kill(); // SIGKILL
@@ -66,7 +57,7 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
         // the process was still exiting, makes the next run a new pass, which must find nothing to copy.
         using var ledger = SqliteLedger.Open(_tmp["crash.db"]);
         var passes = ledger.ListPasses().OrderBy(p => p.Id).ToList();
-        Assert.InRange(passes.Count, 1, 2);
+        Assert.InRange(passes.Count, 1, killed + 1); // a "kill" of a process that had just exited does nothing
         Assert.All(passes, p => Assert.Equal(PassStatus.Completed, p.Status));
         Assert.Equal(expected, LedgerReader.State(_tmp["crash.db"], passes[0].Id).Counters);
         foreach (var later in passes.Skip(1))
@@ -103,7 +94,7 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
         string[] args = ["delete", src, _tmp["dst"], "--ledger", _tmp["crash.db"], "--threads", "2"];
         for (int round = 0; round < 4; round++)
         {
-            using var p = Start(args);
+            using var p = Tools.Start(args);
             int delay = random.Next(100, 600);
             if (p.WaitForExit(delay)) break;
             p.Kill();
@@ -120,10 +111,15 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
     [Fact]
     public void CtrlCStopsCleanlyAndResumeFinishesThePass()
     {
-        string src = BuildSource();
-        using var p = Start("copy", src, _tmp["dst"], "--ledger", _tmp["l.db"], "--threads", "1");
-        Thread.Sleep(400);
-        Assert.False(p.HasExited, "the copy ended before it could be interrupted");
+        string src = _tmp["src"];
+        Tools.MakeTree("small", src, 0.5);
+        using var p = Tools.Start("copy", src, _tmp["dst"], "--ledger", _tmp["l.db"], "--threads", "1");
+        // Progress in the ledger means the node runs, and pdm handles SIGINT from before it starts the node.
+        Tools.WaitFor(() =>
+        {
+            Assert.False(p.HasExited, "the copy ended before it could be interrupted");
+            return File.Exists(_tmp["l.db"]) && LedgerReader.State(_tmp["l.db"], 1).Counters.EntriesSeen > 0;
+        }, "the copy to start");
         Assert.Equal(0, Tools.Run("kill", ["-INT", p.Id.ToString()]).ExitCode);
         Assert.True(p.WaitForExit(30_000), "pdm did not stop on SIGINT");
         Assert.Equal(130, p.ExitCode);

@@ -3,6 +3,7 @@ using Pdm.Tests.Support;
 namespace Pdm.Tests.EndToEnd;
 
 /// <summary>A source file rewritten while it is copied ends as a reported failure or a correct copy, never a torn one.</summary>
+[Collection(TimingCollection.Name)]
 public sealed class LiveChangeTests : IDisposable
 {
     private readonly TempTree _tmp = new();

@@ -41,7 +41,9 @@ public sealed class MigrationTests : IDisposable
         var copy = Pdm("copy", src, dst);
         Assert.True(copy.ExitCode == 0, copy.Stderr);
         var c = Counters();
-        Assert.Equal(5 + movedFiles, c.FilesCopied); // new-file, changed, renamed, sym-new, new-dir/inner + the moved tree
+        // new-file, changed, renamed, sym-new, new-dir/inner + the moved tree; and hard-new too if the
+        // listing (an order of the filesystem's) shows it before f00006.dat: the first name seen is copied.
+        Assert.InRange(c.FilesCopied, 5 + movedFiles, 6 + movedFiles);
         Assert.Equal(2, c.MetadataFixed);
         Assert.Equal(1, c.HardLinks);
         Assert.Equal(0, c.Failed);

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Pdm.Ledger;
 using Pdm.Tests.Support;
 
 namespace Pdm.Tests.EndToEnd;
 
 /// <summary>Pause, resume, cancel and status on a pass that a real `pdm` process is running.</summary>
+[Collection(TimingCollection.Name)]
 public sealed class PassControlTests : IDisposable
 {
     private readonly TempTree _tmp = new();
@@ -14,27 +16,40 @@ public sealed class PassControlTests : IDisposable
 
     private long Copied() => LedgerReader.State(_tmp["l.db"], 1).Counters.FilesCopied;
 
-    private static void WaitFor(Func<bool> condition, string what)
+    private static void WaitFor(Func<bool> condition, string what) => Tools.WaitFor(condition, what);
+
+    /// <summary>Items of pass 1 leased to a node: 0 means nothing is in flight, so its counts stand still.</summary>
+    private int Leased()
     {
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_tmp["l.db"]};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var c = db.CreateCommand();
+        c.CommandText = "SELECT COUNT(*) FROM work_items WHERE pass_id = 1 AND state = 'leased'";
+        return Convert.ToInt32(c.ExecuteScalar());
+    }
+
+    /// <summary>A copy of many files on one thread, with its pass started: long enough to be paused or cancelled.</summary>
+    private Process StartLongCopy(string src)
+    {
+        Tools.MakeTree("small", src, 0.3);
+        var copy = Tools.Start("copy", src, _tmp["dst"], "--ledger", _tmp["l.db"], "--threads", "1");
+        WaitFor(() =>
         {
-            Assert.True(DateTime.UtcNow < until, $"timed out waiting for {what}");
-            Thread.Sleep(50);
-        }
+            Assert.False(copy.HasExited, "the copy ended before it could be controlled");
+            return File.Exists(_tmp["l.db"]) && LedgerReader.State(_tmp["l.db"], 1).Counters.EntriesSeen > 0;
+        }, "the copy to start");
+        return copy;
     }
 
     [Fact]
     public void APausedPassStopsAndAResumedOneFinishes()
     {
         string src = _tmp["src"];
-        Tools.MakeTree("small", src, 0.1);
-        using var copy = Tools.Start("copy", src, _tmp["dst"], "--ledger", _tmp["l.db"], "--threads", "1");
-        WaitFor(() => File.Exists(_tmp["l.db"]) && Copied() > 0, "the copy to start");
+        using var copy = StartLongCopy(src);
 
         var pause = Pdm("pause", "1");
         Assert.True(pause.ExitCode == 0, pause.Stderr);
-        Thread.Sleep(1500); // work in flight finishes
+        WaitFor(() => Leased() == 0, "work in flight to finish");
         long atPause = Copied();
         Thread.Sleep(1500);
         Assert.Equal(atPause, Copied());
@@ -49,16 +64,14 @@ public sealed class PassControlTests : IDisposable
         Tools.AssertTreesEqual(src, _tmp["dst"]);
         var status = Pdm("status", "1");
         Assert.Contains("completed", status.Stdout);
-        Assert.Contains("10,000", status.Stdout);
+        Assert.Contains("30,000", status.Stdout);
     }
 
     [Fact]
     public void ACancelledPassEndsForGood()
     {
         string src = _tmp["src"];
-        Tools.MakeTree("small", src, 0.1);
-        using var copy = Tools.Start("copy", src, _tmp["dst"], "--ledger", _tmp["l.db"], "--threads", "1");
-        WaitFor(() => File.Exists(_tmp["l.db"]) && Copied() > 0, "the copy to start");
+        using var copy = StartLongCopy(src);
         Assert.Equal(0, Pdm("cancel", "1").ExitCode);
         Assert.True(copy.WaitForExit(60_000));
         Assert.Equal(130, copy.ExitCode);

@@ -68,12 +68,26 @@ public static class Tools
     public static string Listing(string root) =>
         Run("find", [root, "-printf", "%y %s %m %U:%G %T@ %P\n"]).Stdout;
 
-    /// <summary>Starts `pdm` in the background (for tests that signal or control it).</summary>
+    /// <summary>Starts `pdm` in the background (for tests that signal or control it); its output is drained so it never blocks on a full pipe.</summary>
     public static Process Start(params string[] args)
     {
         var psi = new ProcessStartInfo(Pdm) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        return Process.Start(psi)!;
+        var p = Process.Start(psi)!;
+        _ = p.StandardOutput.ReadToEndAsync();
+        _ = p.StandardError.ReadToEndAsync();
+        return p;
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds (polling), failing after <paramref name="seconds"/>.</summary>
+    public static void WaitFor(Func<bool> condition, string what, int seconds = 60)
+    {
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < until, $"timed out waiting for {what}");
+            Thread.Sleep(20);
+        }
     }
 
     /// <summary>Every path below root whose name starts with pdm's temporary prefix.</summary>
