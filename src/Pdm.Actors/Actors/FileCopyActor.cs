@@ -22,7 +22,7 @@ public sealed class FileCopyActor(FileCopier copier)
                 return new PassCounters { MetadataFixed = 1 };
             }
             long bytes = copier.CopyEntry(src, dst, entry.Name, temp, entry.Action == EntryAction.CopyReplacingDirectory, warnings,
-                seenAsFile: entry.Action == EntryAction.CopyFile);
+                seenAsFile: entry.Action is EntryAction.CopyFile or EntryAction.CreateFile, targetMissing: entry.Action == EntryAction.CreateFile);
             return new PassCounters { FilesCopied = 1, BytesCopied = bytes };
         });
     }

@@ -10,6 +10,8 @@ public enum EntryAction : byte
     FixMetadata = 3,
     /// <summary>Copy; the scan saw a regular file, so the copier opens it without looking first.</summary>
     CopyFile = 4,
+    /// <summary>As <see cref="CopyFile"/>, and the target had no entry of that name: the copy may be written unnamed.</summary>
+    CreateFile = 5,
 }
 
 /// <summary>One entry of a copy batch: a name in the batch's directory.</summary>

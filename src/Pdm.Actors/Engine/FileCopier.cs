@@ -20,22 +20,36 @@ public sealed class FileCopier
     private static readonly int SourceOpenFlags = Flags.O_RDONLY | Flags.O_NONBLOCK | (Sys.IsRoot ? Flags.O_NOATIME : 0);
 
     /// <summary>
+    /// Whether a new file may be written unnamed (O_TMPFILE) and linked into place when complete: one
+    /// change to the target directory per file instead of three (create the temporary, rename it over),
+    /// and nothing left behind by a crash. Naming an open file needs root's CAP_DAC_READ_SEARCH; where
+    /// the filesystem or the process cannot do it, the first refusal turns this off for the process.
+    /// </summary>
+    private static volatile bool s_unnamedTemporaries = Sys.IsRoot;
+
+    /// <summary>Where a regular file's copy ended up.</summary>
+    private enum Copied { NotAFile, AtTemporary, InPlace }
+
+    /// <summary>
     /// Copies one non-directory entry; returns the bytes of data it holds (a regular file's size). With
     /// <paramref name="seenAsFile"/> (the scan saw a regular file) it opens the entry straight away and
-    /// looks at it through the descriptor; it looks first only if that finds something else.
+    /// looks at it through the descriptor; it looks first only if that finds something else. With
+    /// <paramref name="targetMissing"/> (the scan found no target entry) the copy may be written unnamed.
     /// </summary>
     public long CopyEntry(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, bool replaceDirectory,
-        List<PosixException> warnings, bool seenAsFile = false)
+        List<PosixException> warnings, bool seenAsFile = false, bool targetMissing = false)
     {
         long bytes = 0;
-        if (!seenAsFile || !TryCopyRegular(sourceDir, targetDir, name, temp, warnings, out bytes))
+        var copied = seenAsFile ? TryCopyRegular(sourceDir, targetDir, name, temp, targetMissing, warnings, out bytes) : Copied.NotAFile;
+        if (copied == Copied.NotAFile)
         {
             var st = Sys.Stat(sourceDir, name);
+            copied = Copied.AtTemporary;
             switch (st.Kind)
             {
                 case EntryKind.File:
-                    if (!TryCopyRegular(sourceDir, targetDir, name, temp, warnings, out bytes))
-                        throw new PosixException("copy (entry changed type)", Errno.EINVAL);
+                    copied = TryCopyRegular(sourceDir, targetDir, name, temp, targetMissing: false, warnings, out bytes);
+                    if (copied == Copied.NotAFile) throw new PosixException("copy (entry changed type)", Errno.EINVAL);
                     break;
                 case EntryKind.Symlink:
                     var link = Sys.ReadLinkAt(sourceDir, name);
@@ -64,6 +78,7 @@ public sealed class FileCopier
                     throw new PosixException("copy (entry changed type)", Errno.EISDIR);
             }
         }
+        if (copied == Copied.InPlace) return bytes;
         try
         {
             if (replaceDirectory) TreeRemover.Remove(targetDir, name);
@@ -77,20 +92,23 @@ public sealed class FileCopier
         return bytes;
     }
 
-    /// <summary>Copies a regular file to the temporary; false (nothing done) if the entry is not a regular file.</summary>
-    private static bool TryCopyRegular(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp,
-        List<PosixException> warnings, out long bytes)
+    /// <summary>
+    /// Copies a regular file: to the temporary name, or (<paramref name="targetMissing"/>, as root) unnamed
+    /// and then linked into place under its own name. NotAFile (nothing done) if the entry is not a regular file.
+    /// </summary>
+    private static Copied TryCopyRegular(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp,
+        bool targetMissing, List<PosixException> warnings, out long bytes)
     {
         bytes = 0;
         int openError = Sys.TryOpenAt(sourceDir, name, SourceOpenFlags, 0, out int src);
-        if (openError == Errno.ELOOP) return false; // a symlink (O_NOFOLLOW)
+        if (openError == Errno.ELOOP) return Copied.NotAFile; // a symlink (O_NOFOLLOW)
         if (openError != 0) throw new PosixException("open", openError);
         try
         {
             for (int attempt = 1; ; attempt++)
             {
                 var before = Sys.Fstat(src);
-                if (before.Kind != EntryKind.File) return false;
+                if (before.Kind != EntryKind.File) return Copied.NotAFile;
                 if (!HasBeenQuiet(before))
                 {
                     // Changed a moment ago: wait until it has been quiet for a while, or give up.
@@ -98,7 +116,9 @@ public sealed class FileCopier
                     Thread.Sleep(QuietWindow);
                     continue;
                 }
-                int dst = CreateTemporary(targetDir, temp);
+                bool unnamed = targetMissing && s_unnamedTemporaries;
+                int dst = unnamed ? CreateUnnamed(targetDir, ref unnamed) : -1;
+                if (!unnamed) dst = CreateTemporary(targetDir, temp);
                 bool keep = false;
                 try
                 {
@@ -111,15 +131,21 @@ public sealed class FileCopier
                     var after = Sys.Fstat(src);
                     if (after.Size == before.Size && after.Mtime == before.Mtime && after.Ctime == before.Ctime)
                     {
+                        var copied = unnamed ? Publish(dst, targetDir, name, temp) : Copied.AtTemporary;
+                        if (copied == Copied.NotAFile)
+                        {
+                            attempt--; // could not name it: not a change of the source; again, named
+                            continue;
+                        }
                         keep = true;
                         bytes = before.Size;
-                        return true;
+                        return copied;
                     }
                 }
                 finally
                 {
-                    Sys.Close(dst);
-                    if (!keep) RemoveTemporary(targetDir, temp);
+                    Sys.Close(dst); // an unnamed file not linked goes with it
+                    if (!keep && !unnamed) RemoveTemporary(targetDir, temp);
                 }
                 if (attempt >= ChangeRetries) throw new FileChangedException(attempt);
             }
@@ -128,6 +154,40 @@ public sealed class FileCopier
         {
             Sys.Close(src);
         }
+    }
+
+    /// <summary>An unnamed file in the target directory; -1 and <paramref name="unnamed"/> false where there can be none.</summary>
+    private static int CreateUnnamed(int targetDir, ref bool unnamed)
+    {
+        int e = Sys.TryOpenUnnamed(targetDir, 0x180, out int fd);
+        if (e == 0) return fd;
+        if (e is Errno.EOPNOTSUPP or Errno.EISDIR or Errno.EINVAL) s_unnamedTemporaries = false; // no O_TMPFILE here
+        unnamed = false; // other errors (EPERM, ENOSPC...) are met again, and reported, creating the named temporary
+        return -1;
+    }
+
+    /// <summary>
+    /// Links the complete unnamed copy into place. If the name exists (an attempt that died after linking,
+    /// or an entry made since the scan) the copy is linked to the temporary name instead, to be renamed
+    /// over it as usual. NotAFile if the process may not name an open file: unnamed copies are then off.
+    /// </summary>
+    private static Copied Publish(int fd, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp)
+    {
+        int e = Sys.TryLinkOpenFile(fd, targetDir, name);
+        if (e == 0) return Copied.InPlace;
+        if (e is Errno.EPERM or Errno.ENOENT)
+        {
+            s_unnamedTemporaries = false; // no CAP_DAC_READ_SEARCH (a container's root, say)
+            return Copied.NotAFile;
+        }
+        if (e != Errno.EEXIST) throw new PosixException("link into place", e);
+        e = Sys.TryLinkOpenFile(fd, targetDir, temp);
+        if (e == Errno.EEXIST)
+        {
+            RemoveTemporary(targetDir, temp);
+            e = Sys.TryLinkOpenFile(fd, targetDir, temp);
+        }
+        return e == 0 ? Copied.AtTemporary : throw new PosixException("link temporary", e);
     }
 
     /// <summary>

@@ -207,10 +207,12 @@ public sealed class SqliteLedger : ILedger
         lock (_gate)
         {
             using var tx = _db.BeginTransaction();
+            if (outcome.PlannedDeletes > 0) CheckDeleteBudget(tx, item.PassId, outcome.PlannedDeletes);
             int n = Exec(tx,
                 "UPDATE work_items SET cursor = $c, lease_expires = $exp WHERE id = $id AND state = 'leased' AND lease_owner = $node",
                 ("$c", cursor), ("$exp", Now() + (long)lease.TotalMilliseconds), ("$id", item.Id), ("$node", nodeId));
             if (n != 1) throw new LeaseLostException(item.Id);
+            AddPlannedDeletes(tx, item.PassId, outcome.PlannedDeletes);
             try
             {
                 Record(tx, item, outcome);
@@ -263,8 +265,7 @@ public sealed class SqliteLedger : ILedger
             "UPDATE work_items SET state = 'done', lease_owner = NULL, lease_expires = NULL WHERE id = $id AND state = 'leased' AND lease_owner = $node",
             ("$id", item.Id), ("$node", nodeId));
         if (n != 1) throw new LeaseLostException(item.Id);
-        if (outcome.PlannedDeletes > 0)
-            Exec(tx, "UPDATE passes SET planned_deletes = planned_deletes + $n WHERE id = $id", ("$n", outcome.PlannedDeletes), ("$id", item.PassId));
+        AddPlannedDeletes(tx, item.PassId, outcome.PlannedDeletes);
         Record(tx, item, outcome);
         if (outcome.FinalizedDirectory && item.ParentId is { } finalize && FinishFinalizeWithScan(tx, finalize) is var (done, grandparent) && done)
             Finish(tx, item.PassId, grandparent);
@@ -324,8 +325,13 @@ public sealed class SqliteLedger : ILedger
         }
     }
 
+    private void AddPlannedDeletes(SqliteTransaction tx, long passId, long planned)
+    {
+        if (planned > 0) Exec(tx, "UPDATE passes SET planned_deletes = planned_deletes + $n WHERE id = $id", ("$n", planned), ("$id", passId));
+    }
+
     /// <summary>
-    /// Checks planned removals against the pass's --max-delete; past it the item is refused (and the pass
+    /// Checks planned removals against the pass's --max-delete (call <see cref="AddPlannedDeletes"/> once the item is accepted); past it the item is refused (and the pass
     /// is failed by the caller), so no removal beyond the limit is ever committed as work. Writes nothing.
     /// </summary>
     private void CheckDeleteBudget(SqliteTransaction tx, long passId, long planned)

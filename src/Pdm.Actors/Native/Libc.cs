@@ -159,6 +159,7 @@ internal static class Flags
     public const int O_NOATIME = 0x40000, O_CLOEXEC = 0x80000;
     public static readonly int O_DIRECTORY = Arm ? 0x4000 : 0x10000;
     public static readonly int O_NOFOLLOW = Arm ? 0x8000 : 0x20000;
+    public static readonly int O_TMPFILE = 0x400000 | O_DIRECTORY;
 
     public const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
     public const uint STATX_BASIC_STATS = 0x7ff;

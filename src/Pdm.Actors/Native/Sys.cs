@@ -177,6 +177,19 @@ public static unsafe class Sys
         }
     }
 
+    /// <summary>Opens a new regular file without a name in a directory (O_TMPFILE); an errno if the filesystem cannot.</summary>
+    public static int TryOpenUnnamed(int dirFd, uint mode, out int fd) =>
+        TryOpenAt(dirFd, "."u8, Flags.O_TMPFILE | Flags.O_WRONLY, mode, out fd);
+
+    /// <summary>Gives an open file a name (linkat with AT_EMPTY_PATH: needs CAP_DAC_READ_SEARCH, which root has).</summary>
+    public static int TryLinkOpenFile(int fd, int toDirFd, ReadOnlySpan<byte> to)
+    {
+        Span<byte> b = stackalloc byte[Small];
+        byte empty = 0;
+        fixed (byte* pb = Z(to, b))
+            return Libc.linkat(fd, &empty, toDirFd, pb, Flags.AT_EMPTY_PATH) < 0 ? LastErrno : 0;
+    }
+
     public static int TryLinkAt(int fromDirFd, ReadOnlySpan<byte> from, int toDirFd, ReadOnlySpan<byte> to)
     {
         Span<byte> a = stackalloc byte[Small], b = stackalloc byte[Small];

@@ -221,6 +221,29 @@ public sealed class LedgerTests : IDisposable
     }
 
     [Fact]
+    public void MaxDeleteCountsTheRemovalsOfCheckpointsAndCompletionsAndRefusesBeyondIt()
+    {
+        long pass = _ledger.CreatePass(PassKind.Delete, "/src"u8.ToArray(), "/dst"u8.ToArray(), new PassOptions(MaxDelete: 10));
+        _ledger.AppendLifecycle(pass, PassEventType.Started);
+        var scan = _ledger.Claim("n", 1, Lease).Single();
+        static ItemOutcome Planning(int deletes, long? cursor)
+        {
+            var o = new ItemOutcome { Cursor = cursor, PlannedDeletes = deletes };
+            o.AddBatch(WorkKind.Delete, Engine.BatchCodec.EncodeNames([.. Enumerable.Range(0, deletes).Select(i => System.Text.Encoding.ASCII.GetBytes($"f{i}"))]));
+            return o;
+        }
+        _ledger.Checkpoint("n", scan, Planning(6, cursor: 1), Lease);
+        // 6 + 6 > 10: the checkpoint is refused and nothing of it is written
+        Assert.Throws<MaxDeleteExceededException>(() => _ledger.Checkpoint("n", scan, Planning(6, cursor: 2), Lease));
+        Assert.Equal(1, _ledger.Claim("other", 10, Lease).Count(i => i.Kind == WorkKind.Delete));
+        // the scan's completion is refused the same way; within the limit it is taken
+        var results = _ledger.CompleteMany("n", [(scan, Planning(5, cursor: null))]);
+        Assert.IsType<MaxDeleteExceededException>(results[0]);
+        Assert.Null(_ledger.CompleteMany("n", [(scan, Planning(4, cursor: null))])[0]);
+        Assert.Equal(1, _ledger.Claim("other", 10, Lease).Count(i => i.Kind == WorkKind.Delete));
+    }
+
+    [Fact]
     public void AnItemThatKeepsKillingItsNodeIsFailedAndThePassGoesOn()
     {
         long pass = StartPass();

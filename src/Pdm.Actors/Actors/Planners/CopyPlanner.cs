@@ -109,7 +109,8 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
                 scan.Copy(new CopyEntry(EntryAction.CopyReplacingDirectory, name.ToArray(), size));
                 break;
             default:
-                scan.Copy(new CopyEntry(s.Kind == EntryKind.File ? EntryAction.CopyFile : EntryAction.Copy, name.ToArray(), size));
+                var action = s.Kind != EntryKind.File ? EntryAction.Copy : target is null ? EntryAction.CreateFile : EntryAction.CopyFile;
+                scan.Copy(new CopyEntry(action, name.ToArray(), size));
                 break;
         }
     }
