@@ -9,7 +9,12 @@ public static class Tools
 
     public static string Bench { get; } = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "bench"));
 
-    public static string Pdm { get; } = Path.Combine(AppContext.BaseDirectory, "pdm");
+    /// <summary>
+    /// The `pdm` the build leaves in src/Pdm.Shell/bin/CONFIGURATION/net10.0 (the one the README names;
+    /// in Release precompiled for this machine), not the copy in the tests' own output.
+    /// </summary>
+    public static string Pdm { get; } = Path.Combine(FindRepoRoot(), "src", "Pdm.Shell", "bin",
+        new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "pdm");
 
     public static bool IsRoot { get; } = Environment.UserName == "root";
 
