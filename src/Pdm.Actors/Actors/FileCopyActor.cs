@@ -14,6 +14,7 @@ public sealed class FileCopyActor(FileCopier copier)
     public ItemOutcome CopyBatch(PassContext ctx, WorkItem item, CancellationToken cancel)
     {
         var entries = BatchCodec.DecodeCopies(item.Payload ?? throw new InvalidDataException("copy item without payload"));
+        var kernelCopy = new KernelCopy();
         return ForEachEntry(ctx, item, entries, e => e.Name, cancel, (src, dst, entry, temp, warnings) =>
         {
             if (entry.Action == EntryAction.FixMetadata)
@@ -22,7 +23,8 @@ public sealed class FileCopyActor(FileCopier copier)
                 return new PassCounters { MetadataFixed = 1 };
             }
             long bytes = copier.CopyEntry(src, dst, entry.Name, temp, entry.Action == EntryAction.CopyReplacingDirectory, warnings,
-                seenAsFile: entry.Action is EntryAction.CopyFile or EntryAction.CreateFile, targetMissing: entry.Action == EntryAction.CreateFile);
+                seenAsFile: entry.Action is EntryAction.CopyFile or EntryAction.CreateFile, targetMissing: entry.Action == EntryAction.CreateFile,
+                kernelCopy);
             return new PassCounters { FilesCopied = 1, BytesCopied = bytes };
         });
     }

@@ -37,10 +37,11 @@ public sealed class FileCopier
     /// <paramref name="targetMissing"/> (the scan found no target entry) the copy may be written unnamed.
     /// </summary>
     public long CopyEntry(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, bool replaceDirectory,
-        List<PosixException> warnings, bool seenAsFile = false, bool targetMissing = false)
+        List<PosixException> warnings, bool seenAsFile = false, bool targetMissing = false, KernelCopy? kernelCopy = null)
     {
         long bytes = 0;
-        var copied = seenAsFile ? TryCopyRegular(sourceDir, targetDir, name, temp, targetMissing, warnings, out bytes) : Copied.NotAFile;
+        kernelCopy ??= new KernelCopy();
+        var copied = seenAsFile ? TryCopyRegular(sourceDir, targetDir, name, temp, targetMissing, kernelCopy, warnings, out bytes) : Copied.NotAFile;
         if (copied == Copied.NotAFile)
         {
             var st = Sys.Stat(sourceDir, name);
@@ -48,7 +49,7 @@ public sealed class FileCopier
             switch (st.Kind)
             {
                 case EntryKind.File:
-                    copied = TryCopyRegular(sourceDir, targetDir, name, temp, targetMissing: false, warnings, out bytes);
+                    copied = TryCopyRegular(sourceDir, targetDir, name, temp, targetMissing: false, kernelCopy, warnings, out bytes);
                     if (copied == Copied.NotAFile) throw new PosixException("copy (entry changed type)", Errno.EINVAL);
                     break;
                 case EntryKind.Symlink:
@@ -97,7 +98,7 @@ public sealed class FileCopier
     /// and then linked into place under its own name. NotAFile (nothing done) if the entry is not a regular file.
     /// </summary>
     private static Copied TryCopyRegular(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp,
-        bool targetMissing, List<PosixException> warnings, out long bytes)
+        bool targetMissing, KernelCopy kernelCopy, List<PosixException> warnings, out long bytes)
     {
         bytes = 0;
         int openError = Sys.TryOpenAt(sourceDir, name, SourceOpenFlags, 0, out int src);
@@ -117,16 +118,19 @@ public sealed class FileCopier
                     continue;
                 }
                 bool unnamed = targetMissing && s_unnamedTemporaries;
-                int dst = unnamed ? CreateUnnamed(targetDir, ref unnamed) : -1;
+                // Nobody can open an unnamed file by name: it is created with its final permissions,
+                // which spares the fchmod when the umask leaves them whole and there are no special bits.
+                int dst = unnamed ? CreateUnnamed(targetDir, before.Mode & 0x1FF, ref unnamed) : -1;
                 if (!unnamed) dst = CreateTemporary(targetDir, temp);
+                bool modeSet = unnamed && (before.Mode & 0xE00) == 0 && (before.Mode & Sys.Umask & 0x1FF) == 0;
                 bool keep = false;
                 try
                 {
-                    CopyData(src, dst, before);
+                    CopyData(src, dst, before, kernelCopy);
                     try { Xattrs.Copy(src, dst, removeExtra: false); }
                     catch (PosixException e) { warnings.Add(e); }
                     if (Sys.IsRoot) Sys.Fchown(dst, before.Uid, before.Gid);
-                    Sys.Fchmod(dst, before.Mode);
+                    if (!modeSet) Sys.Fchmod(dst, before.Mode);
                     Sys.Futimens(dst, before.Atime, before.Mtime);
                     var after = Sys.Fstat(src);
                     if (after.Size == before.Size && after.Mtime == before.Mtime && after.Ctime == before.Ctime)
@@ -157,9 +161,9 @@ public sealed class FileCopier
     }
 
     /// <summary>An unnamed file in the target directory; -1 and <paramref name="unnamed"/> false where there can be none.</summary>
-    private static int CreateUnnamed(int targetDir, ref bool unnamed)
+    private static int CreateUnnamed(int targetDir, uint permissions, ref bool unnamed)
     {
-        int e = Sys.TryOpenUnnamed(targetDir, 0x180, out int fd);
+        int e = Sys.TryOpenUnnamed(targetDir, permissions, out int fd);
         if (e == 0) return fd;
         if (e is Errno.EOPNOTSUPP or Errno.EISDIR or Errno.EINVAL) s_unnamedTemporaries = false; // no O_TMPFILE here
         unnamed = false; // other errors (EPERM, ENOSPC...) are met again, and reported, creating the named temporary
@@ -223,12 +227,12 @@ public sealed class FileCopier
     }
 
     /// <summary>Copies a file's data in the kernel (copy_file_range), only its data extents when it is sparse.</summary>
-    private static void CopyData(int src, int dst, in FileStat st)
+    private static void CopyData(int src, int dst, in FileStat st, KernelCopy kernelCopy)
     {
         if (st.Size == 0) return;
         if (!st.IsSparse)
         {
-            CopyRange(src, dst, 0, st.Size);
+            CopyRange(src, dst, 0, st.Size, kernelCopy);
             return;
         }
         long offset = 0;
@@ -239,15 +243,20 @@ public sealed class FileCopier
             long hole = Sys.Lseek(src, data, Flags.SEEK_HOLE);
             if (hole < 0) throw new PosixException("lseek", (int)-hole);
             hole = Math.Min(hole, st.Size);
-            if (hole > data) CopyRange(src, dst, data, hole - data);
+            if (hole > data) CopyRange(src, dst, data, hole - data, kernelCopy);
             offset = hole;
         }
         Sys.Ftruncate(dst, st.Size);
     }
 
-    private static void CopyRange(int src, int dst, long offset, long length)
+    private static void CopyRange(int src, int dst, long offset, long length, KernelCopy kernelCopy)
     {
         long inOff = offset, outOff = offset, end = offset + length;
+        if (kernelCopy.Refused)
+        {
+            CopyByReading(src, dst, inOff, end);
+            return;
+        }
         while (inOff < end)
         {
             long n = Sys.CopyFileRange(src, ref inOff, dst, ref outOff, Math.Min(end - inOff, ChunkBytes));
@@ -256,6 +265,7 @@ public sealed class FileCopier
             int e = (int)-n;
             if (e is Errno.EXDEV or Errno.EINVAL or Errno.ENOSYS or Errno.EOPNOTSUPP or Errno.EBADF)
             {
+                kernelCopy.Refused = true;
                 CopyByReading(src, dst, inOff, end);
                 return;
             }

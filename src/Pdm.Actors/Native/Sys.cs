@@ -14,6 +14,21 @@ public static unsafe class Sys
 
     public static readonly bool IsRoot = Libc.geteuid() == 0;
 
+    /// <summary>The process's umask, from /proc/self/status (0777, as if everything were masked, where it cannot be read).</summary>
+    public static readonly uint Umask = ReadUmask();
+
+    private static uint ReadUmask()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("Umask:", StringComparison.Ordinal))
+                    return Convert.ToUInt32(line["Umask:".Length..].Trim(), 8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { }
+        return 0x1FF;
+    }
+
     private static int LastErrno => Marshal.GetLastPInvokeError();
 
     private static Span<byte> Z(ReadOnlySpan<byte> s, Span<byte> buffer)
