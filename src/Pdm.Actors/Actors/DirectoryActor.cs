@@ -29,7 +29,8 @@ public sealed class DirectoryActor(ILedger ledger, WorkLimits limits, PlannerSet
         try
         {
             MakeWritable(ctx, dst);
-            var scan = new ScanState(ctx, item, src, dst, ledger, limits) { Outcome = outcome };
+            bool targetEmpty = ctx.Pass.Kind == PassKind.Copy && item.Cursor == 0 && dst >= 0 && DirectoryReader.IsEmpty(dst);
+            var scan = new ScanState(ctx, item, src, dst, ledger, limits) { Outcome = outcome, TargetKnownEmpty = targetEmpty };
             if (item.Cursor == 0) planner.Begin(scan, mode);
             int listed = planner.ListsTarget(mode) ? dst : src;
             bool checkpointed = false;

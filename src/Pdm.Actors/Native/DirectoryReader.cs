@@ -69,4 +69,11 @@ public sealed class DirectoryReader : IDisposable
     }
 
     public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
+
+    /// <summary>Whether the directory has no entries but "." and ".." (reads from the descriptor's offset: use a fresh one).</summary>
+    public static bool IsEmpty(int directoryFd)
+    {
+        using var reader = new DirectoryReader(directoryFd);
+        return !reader.Next(out _, out _);
+    }
 }

@@ -25,7 +25,8 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
             scan.Outcome.Fail(scan.PathOf(name), "lstat", e, e == Errno.ENOENT ? "vanished before it could be copied" : Sys.ErrorMessage(e));
             return;
         }
-        e = ScanState.Stat(scan.Target, name, out var t);
+        FileStat t = default;
+        e = scan.TargetKnownEmpty ? Errno.ENOENT : ScanState.Stat(scan.Target, name, out t);
         if (e != 0 && e != Errno.ENOENT)
         {
             scan.Fail(name, "lstat target", e);

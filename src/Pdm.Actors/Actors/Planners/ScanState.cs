@@ -22,6 +22,13 @@ public sealed class ScanState(PassContext ctx, WorkItem item, int source, int ta
     public PassOptions Options => Context.Pass.Options;
     public ItemOutcome Outcome { get; set; } = new();
 
+    /// <summary>
+    /// The target directory was empty when this scan started from the beginning: no entry needs looking
+    /// up there (a first copy saves a lookup per file). Entries that appear meanwhile are this scan's own
+    /// subdirectories and the copies of its batches, both of names already scanned.
+    /// </summary>
+    public bool TargetKnownEmpty { get; init; }
+
     public byte[] PathOf(ReadOnlySpan<byte> name) => ByteNames.Join(Item.Dir, name);
 
     /// <summary>Whether entries wait in a partial batch (not yet in the outcome).</summary>
