@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Pdm.Ledger;
 
 /// <summary>copy: new and changed entries; delete: what the target has and the source no longer has;
@@ -9,11 +11,15 @@ public sealed record PassOptions(bool DryRun = false, bool Checksum = false, lon
 {
     public static readonly PassOptions None = new();
 
-    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this);
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, PassOptionsJson.Default.PassOptions);
 
     public static PassOptions FromJson(string json) =>
-        string.IsNullOrWhiteSpace(json) ? None : System.Text.Json.JsonSerializer.Deserialize<PassOptions>(json) ?? None;
+        string.IsNullOrWhiteSpace(json) ? None : System.Text.Json.JsonSerializer.Deserialize(json, PassOptionsJson.Default.PassOptions) ?? None;
 }
+
+/// <summary>PassOptions' JSON, generated at build time: reflection-based serialization cost every `pdm` command tens of milliseconds at start.</summary>
+[JsonSerializable(typeof(PassOptions))]
+internal sealed partial class PassOptionsJson : JsonSerializerContext;
 
 public enum PassStatus { Queued, Running, Paused, Completed, Failed, Cancelled }
 
