@@ -88,7 +88,10 @@ public sealed class MoverNode
 
     private void Feed(Mailbox<WorkItem> mailbox, CancellationToken stop, long? onlyPass)
     {
-        int capacity = _options.Threads * 2;
+        // Items claimed and not yet committed. Eight per thread: claims and group commits are then
+        // large enough that a tree of small directories (three items each) is not ledger-bound, and
+        // still few enough that a node holds back little work from the others.
+        int capacity = _options.Threads * 8;
         var renewEvery = TimeSpan.FromTicks(_options.Lease.Ticks / 6);
         var lastRenew = DateTime.UtcNow;
         var lastReclaim = DateTime.MinValue;
