@@ -23,11 +23,23 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
         return src;
     }
 
+    /// <summary>
+    /// A moment to kill at, as a share of how long the uninterrupted run took (however fast this machine
+    /// is): the first kill lands early enough to interrupt the run, later ones anywhere in it.
+    /// </summary>
+    private static int KillDelay(Random random, int round, TimeSpan uninterrupted)
+    {
+        double share = round == 0 ? 0.3 : 0.1 + 0.7 * random.NextDouble();
+        return Math.Max(20, (int)(uninterrupted.TotalMilliseconds * share));
+    }
+
     [Fact]
     public void SigkillAtRandomMomentsThenRerunningGivesTheSameTreeAndTheSameCounts()
     {
         string src = BuildSource();
+        var clock = Stopwatch.StartNew();
         var baseline = Tools.Pdm_("copy", src, _tmp["base"], "--ledger", _tmp["base.db"], "--threads", "2");
+        var uninterrupted = clock.Elapsed;
         Assert.True(baseline.ExitCode == 0, baseline.Stderr);
         var expected = LedgerReader.State(_tmp["base.db"], 1).Counters;
 
@@ -39,7 +51,7 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
         for (int round = 0; round < 4; round++)
         {
             using var p = Tools.Start(args);
-            int delay = random.Next(150, 900);
+            int delay = KillDelay(random, round, uninterrupted);
             if (p.WaitForExit(delay)) break; // finished before we got to it
             p.Kill(); // SIGKILL
             p.WaitForExit();
@@ -82,7 +94,9 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
             Assert.Equal(0, Tools.Run("touch", ["-r", Path.Combine(src, "kept"), Path.Combine(target, "kept")]).ExitCode);
             Tools.MakeTree("small", Path.Combine(target, "gone"), 0.12);
         }
+        var clock = Stopwatch.StartNew();
         var baseline = Tools.Pdm_("delete", src, _tmp["base"], "--ledger", _tmp["base.db"], "--threads", "2");
+        var uninterrupted = clock.Elapsed;
         Assert.True(baseline.ExitCode == 0, baseline.Stderr);
         var expected = LedgerReader.State(_tmp["base.db"], 1).Counters;
         Assert.True(expected.Deleted > 12_000);
@@ -95,7 +109,7 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
         for (int round = 0; round < 4; round++)
         {
             using var p = Tools.Start(args);
-            int delay = random.Next(100, 600);
+            int delay = KillDelay(random, round, uninterrupted);
             if (p.WaitForExit(delay)) break;
             p.Kill();
             p.WaitForExit();
