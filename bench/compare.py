@@ -196,32 +196,34 @@ class Bench:
         self.mounts.discard(m)
         os.rmdir(m)
 
-    def source(self, profile, scale):
-        """Build (once) or reuse the deterministic source tree for profile at scale."""
-        root = os.path.join(self.work, f"src-{profile}-{scale:g}")
-        done = root + ".ok"  # written only after mktree finished
+    def cached_source(self, name, build):
+        """Reuse WORKDIR/NAME if an earlier run finished building it, else build(root) -> summary line."""
+        root = os.path.join(self.work, name)
+        done = root + ".ok"  # written only after the build finished
         self.sources[root] = root
         if os.path.exists(done) and os.path.isdir(root):
             log(f"reusing {root}: {open(done).read().strip()}")
             return root
         shutil.rmtree(root, ignore_errors=True)
         log(f"building {root} ...")
-        out = run_quiet([sys.executable, MKTREE, profile, root, "--seed", "1", "--scale", f"{scale:g}"])
+        summary = build(root).strip()
         with open(done, "w") as f:
-            f.write(out)
-        log(out.strip())
+            f.write(summary + "\n")
+        log(summary)
         return root
+
+    def source(self, profile, scale):
+        """Build (once) or reuse the deterministic source tree for profile at scale."""
+        return self.cached_source(f"src-{profile}-{scale:g}", lambda root: run_quiet(
+            [sys.executable, MKTREE, profile, root, "--seed", "1", "--scale", f"{scale:g}"]))
 
     def flat_source(self, n):
         """Build (once) one directory holding n empty files (fixed mtimes), for --memory."""
-        root = os.path.join(self.work, f"src-flat-{n}")
-        done = root + ".ok"
-        self.sources[root] = root
-        if os.path.exists(done) and os.path.isdir(root):
-            log(f"reusing {root}: {open(done).read().strip()}")
-            return root
-        shutil.rmtree(root, ignore_errors=True)
-        log(f"building {root} ...")
+        return self.cached_source(f"src-flat-{n}", lambda root: self.build_flat(root, n))
+
+    @staticmethod
+    def build_flat(root, n):
+        """One directory of n empty files with distinct fixed mtimes; returns the summary line."""
         d = os.path.join(root, "flat")
         os.makedirs(d)
         fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
@@ -236,11 +238,7 @@ class Bench:
             os.close(fd)
         for p in (d, root):
             os.utime(p, ns=(base, base))
-        summary = f"flat: {n} files, 2 dirs, 0 bytes"
-        with open(done, "w") as f:
-            f.write(summary + "\n")
-        log(summary)
-        return root
+        return f"flat: {n} files, 2 dirs, 0 bytes"
 
     def treediff(self, src, dst, what, skip=()):
         cmd = [sys.executable, TREEDIFF, src, dst] + (["--skip"] + list(skip) if skip else [])

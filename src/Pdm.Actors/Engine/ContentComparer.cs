@@ -14,7 +14,7 @@ public static class ContentComparer
 
     public static bool Same(int sourceDir, int targetDir, ReadOnlySpan<byte> name)
     {
-        int flags = Flags.O_RDONLY | Flags.O_NONBLOCK | (Sys.IsRoot ? Flags.O_NOATIME : 0);
+        int flags = FileCopier.SourceOpenFlags;
         int a = Sys.OpenAt(sourceDir, name, flags);
         int b = -1;
         var x = ArrayPool<byte>.Shared.Rent(Chunk);

@@ -17,7 +17,8 @@ public sealed class FileCopier
     public const int ChangeRetries = 3;
     private const long ChunkBytes = 1L << 30;
 
-    private static readonly int SourceOpenFlags = Flags.O_RDONLY | Flags.O_NONBLOCK | (Sys.IsRoot ? Flags.O_NOATIME : 0);
+    /// <summary>How tree data is opened for reading: never blocking on a fifo, atime untouched as root.</summary>
+    internal static readonly int SourceOpenFlags = Flags.O_RDONLY | Flags.O_NONBLOCK | (Sys.IsRoot ? Flags.O_NOATIME : 0);
 
     /// <summary>
     /// Whether a new file may be written unnamed (O_TMPFILE) and linked into place when complete: one

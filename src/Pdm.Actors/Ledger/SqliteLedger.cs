@@ -213,15 +213,7 @@ public sealed class SqliteLedger : ILedger
                 ("$c", cursor), ("$exp", Now() + (long)lease.TotalMilliseconds), ("$id", item.Id), ("$node", nodeId));
             if (n != 1) throw new LeaseLostException(item.Id);
             AddPlannedDeletes(tx, item.PassId, outcome.PlannedDeletes);
-            try
-            {
-                Record(tx, item, outcome);
-                FlushProgress(tx);
-            }
-            finally
-            {
-                _progress.Clear();
-            }
+            WithProgress(tx, () => Record(tx, item, outcome));
             tx.Commit();
         }
     }
@@ -237,7 +229,7 @@ public sealed class SqliteLedger : ILedger
         {
             var results = new Exception?[completions.Count];
             using var tx = _db.BeginTransaction();
-            try
+            WithProgress(tx, () =>
             {
                 for (int i = 0; i < completions.Count; i++)
                 {
@@ -246,12 +238,7 @@ public sealed class SqliteLedger : ILedger
                     try { CompleteOne(tx, nodeId, item, outcome); }
                     catch (Exception e) when (e is LeaseLostException or MaxDeleteExceededException) { results[i] = e; }
                 }
-                FlushProgress(tx);
-            }
-            finally
-            {
-                _progress.Clear();
-            }
+            });
             tx.Commit();
             return results;
         }
@@ -307,6 +294,23 @@ public sealed class SqliteLedger : ILedger
             Exec(tx, "INSERT INTO failures (pass_id, item_id, path, operation, errno, message, at) VALUES ($p, $i, $path, $op, $e, $m, $now)",
                 ("$p", item.PassId), ("$i", item.Id), ("$path", f.Path), ("$op", f.Operation), ("$e", f.Errno), ("$m", f.Message), ("$now", now));
         if (!outcome.Delta.IsZero) Tally(item.PassId, outcome.Delta);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>, which tallies progress, then writes the tally into the transaction
+    /// before it commits. However the body ends, no tally is left for the next transaction.
+    /// </summary>
+    private void WithProgress(SqliteTransaction tx, Action body)
+    {
+        try
+        {
+            body();
+            FlushProgress(tx);
+        }
+        finally
+        {
+            _progress.Clear();
+        }
     }
 
     private void Tally(long passId, PassCounters delta) =>
@@ -447,35 +451,25 @@ public sealed class SqliteLedger : ILedger
             while (r.Read())
                 items.Add((r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetInt64(2), r.GetInt32(3), (byte[])r[4], r.GetString(5)));
         long now = Now();
-        try
+        WithProgress(tx, () =>
         {
-            ReturnOrFailItems(tx, items, maxAttempts, now);
-            FlushProgress(tx);
-        }
-        finally
-        {
-            _progress.Clear();
-        }
-        return items.Count;
-    }
-
-    private void ReturnOrFailItems(SqliteTransaction tx, List<(long Id, long Pass, long? Parent, int Attempts, byte[] Dir, string Kind)> items, int maxAttempts, long now)
-    {
-        foreach (var it in items)
-        {
-            Exec(tx, "UPDATE passes SET sweep_temporaries = 1 WHERE id = $id", ("$id", it.Pass));
-            if (it.Attempts < maxAttempts)
+            foreach (var it in items)
             {
-                Exec(tx, "UPDATE work_items SET state = 'ready', lease_owner = NULL, lease_expires = NULL WHERE id = $id", ("$id", it.Id));
-                continue;
+                Exec(tx, "UPDATE passes SET sweep_temporaries = 1 WHERE id = $id", ("$id", it.Pass));
+                if (it.Attempts < maxAttempts)
+                {
+                    Exec(tx, "UPDATE work_items SET state = 'ready', lease_owner = NULL, lease_expires = NULL WHERE id = $id", ("$id", it.Id));
+                    continue;
+                }
+                Exec(tx, "UPDATE work_items SET state = 'failed', lease_owner = NULL, lease_expires = NULL WHERE id = $id", ("$id", it.Id));
+                Exec(tx, "INSERT INTO failures (pass_id, item_id, path, operation, errno, message, at) VALUES ($p, $i, $path, $op, 0, $m, $now)",
+                    ("$p", it.Pass), ("$i", it.Id), ("$path", it.Dir), ("$op", it.Kind),
+                    ("$m", $"gave up after {it.Attempts} attempts: the node working on it stopped each time"), ("$now", now));
+                Tally(it.Pass, new PassCounters { Failed = 1 });
+                Finish(tx, it.Pass, it.Parent);
             }
-            Exec(tx, "UPDATE work_items SET state = 'failed', lease_owner = NULL, lease_expires = NULL WHERE id = $id", ("$id", it.Id));
-            Exec(tx, "INSERT INTO failures (pass_id, item_id, path, operation, errno, message, at) VALUES ($p, $i, $path, $op, 0, $m, $now)",
-                ("$p", it.Pass), ("$i", it.Id), ("$path", it.Dir), ("$op", it.Kind),
-                ("$m", $"gave up after {it.Attempts} attempts: the node working on it stopped each time"), ("$now", now));
-            Tally(it.Pass, new PassCounters { Failed = 1 });
-            Finish(tx, it.Pass, it.Parent);
-        }
+        });
+        return items.Count;
     }
 
     public byte[] ClaimInode(long passId, ulong dev, ulong ino, byte[] path)

@@ -23,41 +23,49 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
         return src;
     }
 
-    /// <summary>
-    /// A moment to kill at, as a share of how long the uninterrupted run took (however fast this machine
-    /// is): the first kill lands early enough to interrupt the run, later ones anywhere in it.
-    /// </summary>
-    private static int KillDelay(Random random, int round, TimeSpan uninterrupted)
+    /// <summary>Runs `pdm` to the end, as the uninterrupted baseline; returns how long it took.</summary>
+    private static TimeSpan RunUninterrupted(params string[] args)
     {
-        double share = round == 0 ? 0.3 : 0.1 + 0.7 * random.NextDouble();
-        return Math.Max(20, (int)(uninterrupted.TotalMilliseconds * share));
+        var clock = Stopwatch.StartNew();
+        var r = Tools.Pdm_(args);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return clock.Elapsed;
     }
 
-    [Fact]
-    public void SigkillAtRandomMomentsThenRerunningGivesTheSameTreeAndTheSameCounts()
+    /// <summary>
+    /// Starts `pdm` with <paramref name="args"/> up to four times and SIGKILLs each run at a random moment,
+    /// a share of how long the uninterrupted run took (however fast this machine is): the first kill lands
+    /// early enough to interrupt the run, later ones anywhere in it. Returns how many runs were killed.
+    /// </summary>
+    private int KillAtRandomMoments(string[] args, TimeSpan uninterrupted)
     {
-        string src = BuildSource();
-        var clock = Stopwatch.StartNew();
-        var baseline = Tools.Pdm_("copy", src, _tmp["base"], "--ledger", _tmp["base.db"], "--threads", "2");
-        var uninterrupted = clock.Elapsed;
-        Assert.True(baseline.ExitCode == 0, baseline.Stderr);
-        var expected = LedgerReader.State(_tmp["base.db"], 1).Counters;
-
         int seed = Environment.TickCount;
         var random = new Random(seed);
         log.WriteLine($"seed {seed}");
         int killed = 0;
-        string[] args = ["copy", src, _tmp["dst"], "--ledger", _tmp["crash.db"], "--threads", "2"];
         for (int round = 0; round < 4; round++)
         {
             using var p = Tools.Start(args);
-            int delay = KillDelay(random, round, uninterrupted);
+            double share = round == 0 ? 0.3 : 0.1 + 0.7 * random.NextDouble();
+            int delay = Math.Max(20, (int)(uninterrupted.TotalMilliseconds * share));
             if (p.WaitForExit(delay)) break; // finished before we got to it
             p.Kill(); // SIGKILL
             p.WaitForExit();
             killed++;
             log.WriteLine($"killed after {delay} ms");
         }
+        return killed;
+    }
+
+    [Fact]
+    public void SigkillAtRandomMomentsThenRerunningGivesTheSameTreeAndTheSameCounts()
+    {
+        string src = BuildSource();
+        var uninterrupted = RunUninterrupted("copy", src, _tmp["base"], "--ledger", _tmp["base.db"], "--threads", "2");
+        var expected = LedgerReader.State(_tmp["base.db"], 1).Counters;
+
+        string[] args = ["copy", src, _tmp["dst"], "--ledger", _tmp["crash.db"], "--threads", "2"];
+        int killed = KillAtRandomMoments(args, uninterrupted);
         Assert.True(killed >= 1, "no run was interrupted: the tree is too small for this machine");
 
         var final = Tools.Pdm_(args);
@@ -94,27 +102,12 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
             Assert.Equal(0, Tools.Run("touch", ["-r", Path.Combine(src, "kept"), Path.Combine(target, "kept")]).ExitCode);
             Tools.MakeTree("small", Path.Combine(target, "gone"), 0.12);
         }
-        var clock = Stopwatch.StartNew();
-        var baseline = Tools.Pdm_("delete", src, _tmp["base"], "--ledger", _tmp["base.db"], "--threads", "2");
-        var uninterrupted = clock.Elapsed;
-        Assert.True(baseline.ExitCode == 0, baseline.Stderr);
+        var uninterrupted = RunUninterrupted("delete", src, _tmp["base"], "--ledger", _tmp["base.db"], "--threads", "2");
         var expected = LedgerReader.State(_tmp["base.db"], 1).Counters;
         Assert.True(expected.Deleted > 12_000);
 
-        int seed = Environment.TickCount;
-        var random = new Random(seed);
-        log.WriteLine($"seed {seed}");
-        int killed = 0;
         string[] args = ["delete", src, _tmp["dst"], "--ledger", _tmp["crash.db"], "--threads", "2"];
-        for (int round = 0; round < 4; round++)
-        {
-            using var p = Tools.Start(args);
-            int delay = KillDelay(random, round, uninterrupted);
-            if (p.WaitForExit(delay)) break;
-            p.Kill();
-            p.WaitForExit();
-            killed++;
-        }
+        int killed = KillAtRandomMoments(args, uninterrupted);
         Assert.True(killed >= 1, "no run was interrupted");
         var final = Tools.Pdm_(args);
         Assert.True(final.ExitCode == 0, $"{final.Stdout}\n{final.Stderr}");

@@ -25,8 +25,7 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
             scan.Outcome.Fail(scan.PathOf(name), "lstat", e, e == Errno.ENOENT ? "vanished before it could be copied" : Sys.ErrorMessage(e));
             return;
         }
-        FileStat t = default;
-        e = scan.TargetKnownEmpty ? Errno.ENOENT : ScanState.Stat(scan.Target, name, out t);
+        e = scan.StatTarget(name, out var t);
         if (e != 0 && e != Errno.ENOENT)
         {
             scan.Fail(name, "lstat target", e);

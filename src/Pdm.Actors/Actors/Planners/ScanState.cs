@@ -34,6 +34,14 @@ public sealed class ScanState(PassContext ctx, WorkItem item, int source, int ta
     /// <summary>Whether entries wait in a partial batch (not yet in the outcome).</summary>
     public bool HasPendingWork => (_copies?.Count ?? 0) > 0 || _links.Count > 0 || _deletes.Count > 0;
 
+    /// <summary>lstat of an entry's target counterpart: ENOENT also, without a call, where the target was empty.</summary>
+    public int StatTarget(ReadOnlySpan<byte> name, out FileStat stat)
+    {
+        if (!TargetKnownEmpty) return Stat(Target, name, out stat);
+        stat = default;
+        return Errno.ENOENT;
+    }
+
     /// <summary>lstat in a side that may not exist (-1): ENOENT then.</summary>
     public static int Stat(int dirFd, ReadOnlySpan<byte> name, out FileStat stat)
     {

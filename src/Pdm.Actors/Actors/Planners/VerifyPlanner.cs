@@ -32,7 +32,7 @@ public sealed class VerifyPlanner : IScanPlanner
             if (e != Errno.ENOENT) scan.Fail(name, "lstat", e);
             return;
         }
-        e = ScanState.Stat(scan.Target, name, out var t);
+        e = scan.StatTarget(name, out var t);
         if (e == Errno.ENOENT) { scan.Differ(name, "missing in target"); return; }
         if (e != 0) { scan.Fail(name, "lstat target", e); return; }
         int before = scan.Outcome.Failures.Count;
