@@ -60,8 +60,8 @@ public sealed class PassRunner(ILedger ledger, IConsoleIO console, int threads)
         var o = console.Out;
         bool dryRun = pass.Options.DryRun;
         if (dryRun) PrintReport(pass.Id);
-        o.WriteLine($"pdm: {pass.Kind.ToString().ToLowerInvariant()} pass {pass.Id}{(dryRun ? " (dry run: nothing was written)" : "")} " +
-            $"{s.Status.ToString().ToLowerInvariant()} in {Format.Duration(elapsed)}: {ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
+        o.WriteLine($"pdm: {LedgerNames.KindName(pass.Kind)} pass {pass.Id}{(dryRun ? " (dry run: nothing was written)" : "")} " +
+            $"{LedgerNames.StatusName(s.Status)} in {Format.Duration(elapsed)}: {ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
         string would = dryRun ? "would be " : "";
         void Line(string label, long value, string extra = "") => o.WriteLine($"  {label,-22}{Format.Count(value),14}{extra}");
         Line("entries seen", c.EntriesSeen);

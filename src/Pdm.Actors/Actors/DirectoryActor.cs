@@ -167,7 +167,7 @@ public sealed class PlannerSet(Engine.FileCopier copier)
     {
         if (item.Payload is not { Length: > 0 } p) return ScanMode.Normal;
         var mode = (ScanMode)p[0];
-        return p.Length == 1 && Enum.IsDefined(mode) ? mode : throw new InvalidDataException($"bad scan payload on item {item.Id}");
+        return p.Length == 1 && mode <= ScanMode.Extras ? mode : throw new InvalidDataException($"bad scan payload on item {item.Id}");
     }
 }
 

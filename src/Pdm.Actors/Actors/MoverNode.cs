@@ -171,7 +171,7 @@ public sealed class MoverNode
             // pass can finish and the admin sees it, rather than retrying it forever.
             Problem?.Invoke($"work item {item.Id} ({item.Kind} {Native.ByteNames.Escape(item.Dir)}): {e}");
             var outcome = new ItemOutcome();
-            outcome.Fail(item.Dir, $"{item.Kind.ToString().ToLowerInvariant()} (internal error)", 0, e.Message);
+            outcome.Fail(item.Dir, $"{LedgerNames.WorkKindName(item.Kind)} (internal error)", 0, e.Message);
             _writer!.Post(item, outcome);
             return;
         }

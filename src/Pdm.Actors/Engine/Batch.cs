@@ -5,6 +5,7 @@ namespace Pdm.Engine;
 /// <summary>What a copy batch does with one entry.</summary>
 public enum EntryAction : byte
 {
+    // Decoding accepts Copy through CreateFile: a new action goes last.
     Copy = 1,
     CopyReplacingDirectory = 2,
     FixMetadata = 3,
@@ -44,7 +45,7 @@ public static class BatchCodec
         for (int i = 0; i < n; i++)
         {
             var action = (EntryAction)r.Byte();
-            if (!Enum.IsDefined(action)) throw new InvalidDataException($"unknown entry action {(byte)action}");
+            if (action is < EntryAction.Copy or > EntryAction.CreateFile) throw new InvalidDataException($"unknown entry action {(byte)action}");
             list.Add(new CopyEntry(action, r.Name(), r.Long()));
         }
         r.End();

@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization;
+using System.Globalization;
 
 namespace Pdm.Ledger;
 
@@ -11,15 +11,54 @@ public sealed record PassOptions(bool DryRun = false, bool Checksum = false, lon
 {
     public static readonly PassOptions None = new();
 
-    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, PassOptionsJson.Default.PassOptions);
+    /// <summary>
+    /// The stored form, also what finds an unfinished pass with the same options, so its text must not
+    /// change: {"DryRun":false,"Checksum":false,"MaxDelete":null}. Written and read by hand: a JSON
+    /// library cost every `pdm` command several milliseconds of loading and JIT at start.
+    /// </summary>
+    public string ToJson() =>
+        $"{{\"DryRun\":{Bool(DryRun)},\"Checksum\":{Bool(Checksum)},\"MaxDelete\":{(MaxDelete is { } m ? m.ToString(CultureInfo.InvariantCulture) : "null")}}}";
 
-    public static PassOptions FromJson(string json) =>
-        string.IsNullOrWhiteSpace(json) ? None : System.Text.Json.JsonSerializer.Deserialize(json, PassOptionsJson.Default.PassOptions) ?? None;
+    private static string Bool(bool b) => b ? "true" : "false";
+
+    /// <summary>Reads what <see cref="ToJson"/> wrote: a flat object of booleans, integers and nulls, keys in any order.</summary>
+    public static PassOptions FromJson(string json)
+    {
+        if (string.IsNullOrWhiteSpace(json)) return None;
+        var text = json.AsSpan().Trim();
+        if (text.Length < 2 || text[0] != '{' || text[^1] != '}') throw BadOptions(json);
+        bool dryRun = false, checksum = false;
+        long? maxDelete = null;
+        var members = text[1..^1];
+        if (members.IsWhiteSpace()) return None;
+        foreach (var range in members.Split(','))
+        {
+            var member = members[range];
+            int colon = member.IndexOf(':');
+            if (colon < 0) throw BadOptions(json);
+            var key = member[..colon].Trim();
+            var value = member[(colon + 1)..].Trim();
+            if (key is ['"', .., '"']) key = key[1..^1];
+            else throw BadOptions(json);
+            switch (key)
+            {
+                case "DryRun": dryRun = ParseBool(value, json); break;
+                case "Checksum": checksum = ParseBool(value, json); break;
+                case "MaxDelete":
+                    maxDelete = value.SequenceEqual("null") ? null
+                        : long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) ? n : throw BadOptions(json);
+                    break;
+                default: throw new InvalidDataException($"unknown pass option '{key}' in {json} (a ledger written by a newer pdm?)");
+            }
+        }
+        return new PassOptions(dryRun, checksum, maxDelete);
+    }
+
+    private static bool ParseBool(ReadOnlySpan<char> value, string json) =>
+        value.SequenceEqual("true") || (value.SequenceEqual("false") ? false : throw BadOptions(json));
+
+    private static InvalidDataException BadOptions(string json) => new($"pass options are not what pdm writes: {json}");
 }
-
-/// <summary>PassOptions' JSON, generated at build time: reflection-based serialization cost every `pdm` command tens of milliseconds at start.</summary>
-[JsonSerializable(typeof(PassOptions))]
-internal sealed partial class PassOptionsJson : JsonSerializerContext;
 
 public enum PassStatus { Queued, Running, Paused, Completed, Failed, Cancelled }
 

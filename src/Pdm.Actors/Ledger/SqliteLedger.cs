@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using Pdm.Ledger.Sqlite;
 
 namespace Pdm.Ledger;
 
@@ -9,9 +9,8 @@ namespace Pdm.Ledger;
 /// </summary>
 public sealed class SqliteLedger : ILedger
 {
-    private readonly SqliteConnection _db;
+    private readonly SqliteDatabase _db;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, SqliteCommand> _commands = [];
 
     // Progress of the transaction under way, per pass: one event per pass and transaction, not one per
     // item, written before the transaction commits (or the pass's Completed event), so counts stay exact.
@@ -19,7 +18,7 @@ public sealed class SqliteLedger : ILedger
 
     public string Path { get; }
 
-    private SqliteLedger(string path, SqliteConnection db)
+    private SqliteLedger(string path, SqliteDatabase db)
     {
         Path = path;
         _db = db;
@@ -28,20 +27,16 @@ public sealed class SqliteLedger : ILedger
     /// <summary>Opens (creating if needed) the ledger at <paramref name="path"/> and migrates it.</summary>
     public static SqliteLedger Open(string path)
     {
-        SqliteConnection? db = null;
+        SqliteDatabase? db = null;
         try
         {
-            db = new SqliteConnection(new SqliteConnectionStringBuilder
-            {
-                DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 60,
-            }.ToString());
-            db.Open();
-            ExecOnce(db, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000;");
+            db = SqliteDatabase.Open(path, busyTimeout: TimeSpan.FromSeconds(60));
+            db.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
             var ledger = new SqliteLedger(path, db);
             ledger.Migrate();
             return ledger;
         }
-        catch (SqliteException e)
+        catch (SqliteError e)
         {
             db?.Dispose();
             throw new LedgerUnavailableException($"cannot open ledger {path}: {e.Message}", e);
@@ -57,24 +52,22 @@ public sealed class SqliteLedger : ILedger
     {
         lock (_gate)
         {
-            ExecOnce(_db, null, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+            _db.Execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
             // Rebuilding a table (the only way to change a CHECK) must not trip foreign keys half-way;
             // they are checked whole once the migrations are in.
-            ExecOnce(_db, null, "PRAGMA foreign_keys = OFF");
+            _db.Execute("PRAGMA foreign_keys = OFF");
             foreach (var (version, sql) in SqliteSchema.Migrations)
             {
                 using var tx = _db.BeginTransaction();
                 if (Convert.ToInt64(Scalar(tx, "SELECT COUNT(*) FROM schema_migrations WHERE version = $v", ("$v", version))) > 0)
                     continue;
-                ExecOnce(_db, tx, sql);
+                _db.Execute(sql);
                 Exec(tx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($v, $t)", ("$v", version), ("$t", Now()));
                 tx.Commit();
             }
-            ExecOnce(_db, null, "PRAGMA foreign_keys = ON");
-            using (var check = _db.CreateCommand())
+            _db.Execute("PRAGMA foreign_keys = ON");
+            using (var r = _db.Statement("PRAGMA foreign_key_check").Bind().Rows())
             {
-                check.CommandText = "PRAGMA foreign_key_check";
-                using var r = check.ExecuteReader();
                 if (r.Read()) throw new LedgerUnavailableException($"ledger {Path} fails its foreign key check (table {r.GetString(0)}) after migrating");
             }
             long newest = Convert.ToInt64(Scalar(null, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
@@ -96,7 +89,7 @@ public sealed class SqliteLedger : ILedger
                 "SELECT COUNT(*) FROM passes WHERE target = $t AND state NOT IN ('completed')", ("$t", target))) > 0;
             long passId = Convert.ToInt64(Scalar(tx,
                 "INSERT INTO passes (kind, source, target, options, state, sweep_temporaries, created_at) VALUES ($k, $s, $t, $o, 'queued', $w, $now) RETURNING id",
-                ("$k", KindName(kind)), ("$s", source), ("$t", target), ("$o", options.ToJson()), ("$w", sweep ? 1 : 0), ("$now", now)));
+                ("$k", LedgerNames.KindName(kind)), ("$s", source), ("$t", target), ("$o", options.ToJson()), ("$w", sweep ? 1 : 0), ("$now", now)));
             long finalize = Convert.ToInt64(Scalar(tx,
                 "INSERT INTO work_items (pass_id, kind, state, parent_id, pending, depth, dir) VALUES ($p, 'finalize', 'blocked', NULL, 1, 0, X'') RETURNING id",
                 ("$p", passId)));
@@ -123,16 +116,16 @@ public sealed class SqliteLedger : ILedger
         lock (_gate)
             return ReadPasses(null,
                 "WHERE kind = $k AND source = $s AND target = $t AND options = $o AND state IN ('queued','running','paused') ORDER BY id DESC LIMIT 1",
-                ("$k", KindName(kind)), ("$s", source), ("$t", target), ("$o", options.ToJson())).FirstOrDefault();
+                ("$k", LedgerNames.KindName(kind)), ("$s", source), ("$t", target), ("$o", options.ToJson())).FirstOrDefault();
     }
 
     private List<PassInfo> ReadPasses(SqliteTransaction? tx, string where, params (string, object?)[] args)
     {
         var cmd = Command(tx, $"SELECT id, kind, source, target, state, sweep_temporaries, created_at, options FROM passes {where}", args);
-        using var r = cmd.ExecuteReader();
+        using var r = cmd.Rows();
         var list = new List<PassInfo>();
         while (r.Read())
-            list.Add(new PassInfo(r.GetInt64(0), ParseKind(r.GetString(1)), (byte[])r[2], (byte[])r[3], ParseStatus(r.GetString(4)),
+            list.Add(new PassInfo(r.GetInt64(0), LedgerNames.ParseKind(r.GetString(1)), r.GetBlob(2), r.GetBlob(3), LedgerNames.ParseStatus(r.GetString(4)),
                 r.GetInt64(5) != 0, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), PassOptions.FromJson(r.GetString(7))));
         return list;
     }
@@ -184,10 +177,10 @@ public sealed class SqliteLedger : ILedger
                 RETURNING id, pass_id, kind, parent_id, depth, dir, payload, cursor, attempts
                 """, ("$node", nodeId), ("$exp", Now() + (long)lease.TotalMilliseconds), ("$pass", passId), ("$max", max));
             var items = new List<WorkItem>();
-            using (var r = cmd.ExecuteReader())
+            using (var r = cmd.Rows())
                 while (r.Read())
-                    items.Add(new WorkItem(r.GetInt64(0), r.GetInt64(1), ParseWorkKind(r.GetString(2)),
-                        r.IsDBNull(3) ? null : r.GetInt64(3), r.GetInt32(4), (byte[])r[5], r.IsDBNull(6) ? null : (byte[])r[6],
+                    items.Add(new WorkItem(r.GetInt64(0), r.GetInt64(1), LedgerNames.ParseWorkKind(r.GetString(2)),
+                        r.IsDBNull(3) ? null : r.GetInt64(3), r.GetInt32(4), r.GetBlob(5), r.IsDBNull(6) ? null : r.GetBlob(6),
                         r.GetInt64(7), r.GetInt32(8)));
             foreach (var claimedPass in items.Select(i => i.PassId).Distinct().ToList())
             {
@@ -279,7 +272,7 @@ public sealed class SqliteLedger : ILedger
         foreach (var (kind, payload, bytes) in outcome.Batches)
         {
             Exec(tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir, payload, bytes) VALUES ($p, $k, 'ready', $parent, $d, $dir, $payload, $b)",
-                ("$p", item.PassId), ("$k", WorkKindName(kind)), ("$parent", item.ParentId), ("$d", item.Depth), ("$dir", item.Dir), ("$payload", payload), ("$b", bytes));
+                ("$p", item.PassId), ("$k", LedgerNames.WorkKindName(kind)), ("$parent", item.ParentId), ("$d", item.Depth), ("$dir", item.Dir), ("$payload", payload), ("$b", bytes));
             spawned++;
         }
         foreach (var (action, path, bytes) in outcome.Report)
@@ -344,7 +337,7 @@ public sealed class SqliteLedger : ILedger
             ("$n", planned), ("$id", passId));
         long total;
         string options;
-        using (var r = cmd.ExecuteReader())
+        using (var r = cmd.Rows())
         {
             r.Read();
             total = r.GetInt64(0);
@@ -362,7 +355,7 @@ public sealed class SqliteLedger : ILedger
     {
         var cmd = Command(tx, "UPDATE work_items SET state = 'done', pending = 0 WHERE id = $id AND kind = 'finalize' AND state = 'blocked' AND pending = 1 RETURNING parent_id",
             ("$id", finalizeId));
-        using var r = cmd.ExecuteReader();
+        using var r = cmd.Rows();
         if (!r.Read()) return (false, null);
         return (true, r.IsDBNull(0) ? null : r.GetInt64(0));
     }
@@ -425,7 +418,7 @@ public sealed class SqliteLedger : ILedger
             using var tx = _db.BeginTransaction();
             var dead = new List<string>();
             var cmd = Command(tx, "SELECT id, pid, process_start FROM nodes WHERE host = $h", ("$h", host));
-            using (var r = cmd.ExecuteReader())
+            using (var r = cmd.Rows())
                 while (r.Read())
                     if (!isAlive(r.GetInt32(1), r.GetInt64(2))) dead.Add(r.GetString(0));
             int released = 0;
@@ -447,9 +440,9 @@ public sealed class SqliteLedger : ILedger
     {
         var items = new List<(long Id, long Pass, long? Parent, int Attempts, byte[] Dir, string Kind)>();
         var cmd = Command(tx, $"SELECT id, pass_id, parent_id, attempts, dir, kind FROM work_items WHERE {where}", args);
-        using (var r = cmd.ExecuteReader())
+        using (var r = cmd.Rows())
             while (r.Read())
-                items.Add((r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetInt64(2), r.GetInt32(3), (byte[])r[4], r.GetString(5)));
+                items.Add((r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetInt64(2), r.GetInt32(3), r.GetBlob(4), r.GetString(5)));
         long now = Now();
         WithProgress(tx, () =>
         {
@@ -492,7 +485,7 @@ public sealed class SqliteLedger : ILedger
         Exec(tx, """
             INSERT INTO pass_events (pass_id, item_id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, deleted, differences, detail)
             VALUES ($p, $i, $t, $at, $e, $fc, $b, $s, $m, $h, $f, $del, $diff, $detail)
-            """, ("$p", passId), ("$i", itemId), ("$t", type.ToString()), ("$at", at), ("$e", d.EntriesSeen), ("$fc", d.FilesCopied),
+            """, ("$p", passId), ("$i", itemId), ("$t", LedgerNames.EventName(type)), ("$at", at), ("$e", d.EntriesSeen), ("$fc", d.FilesCopied),
             ("$b", d.BytesCopied), ("$s", d.SkippedEqual), ("$m", d.MetadataFixed), ("$h", d.HardLinks), ("$f", d.Failed),
             ("$del", d.Deleted), ("$diff", d.Differences), ("$detail", detail));
 
@@ -504,10 +497,10 @@ public sealed class SqliteLedger : ILedger
                 SELECT id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, detail, deleted, differences
                   FROM pass_events WHERE pass_id = $p AND id > $after ORDER BY id LIMIT $limit
                 """, ("$p", passId), ("$after", afterEventId), ("$limit", limit));
-            using var r = cmd.ExecuteReader();
+            using var r = cmd.Rows();
             var list = new List<PassEvent>();
             while (r.Read())
-                list.Add(new PassEvent(r.GetInt64(0), passId, Enum.Parse<PassEventType>(r.GetString(1)),
+                list.Add(new PassEvent(r.GetInt64(0), passId, LedgerNames.ParseEvent(r.GetString(1)),
                     DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
                     new PassCounters(r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9),
                         r.GetInt64(11), r.GetInt64(12)),
@@ -525,10 +518,10 @@ public sealed class SqliteLedger : ILedger
                        created_at, started_at, ended_at, active_ms, running_since, deleted, differences
                   FROM pass_snapshots WHERE pass_id = $p
                 """, ("$p", passId));
-            using var r = cmd.ExecuteReader();
+            using var r = cmd.Rows();
             if (!r.Read()) return null;
             DateTimeOffset? T(int i) => r.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
-            return new PassState(passId, ParseStatus(r.GetString(1)),
+            return new PassState(passId, LedgerNames.ParseStatus(r.GetString(1)),
                 new PassCounters(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8),
                     r.GetInt64(14), r.GetInt64(15)),
                 T(9), T(10), T(11), r.GetInt64(0), TimeSpan.FromMilliseconds(r.GetInt64(12)), T(13));
@@ -551,7 +544,7 @@ public sealed class SqliteLedger : ILedger
                     active_ms = excluded.active_ms, running_since = excluded.running_since,
                     deleted = excluded.deleted, differences = excluded.differences
                  WHERE excluded.last_event_id > pass_snapshots.last_event_id
-                """, ("$p", s.PassId), ("$l", s.LastEventId), ("$s", StatusName(s.Status)), ("$e", s.Counters.EntriesSeen),
+                """, ("$p", s.PassId), ("$l", s.LastEventId), ("$s", LedgerNames.StatusName(s.Status)), ("$e", s.Counters.EntriesSeen),
                 ("$fc", s.Counters.FilesCopied), ("$b", s.Counters.BytesCopied), ("$sk", s.Counters.SkippedEqual),
                 ("$m", s.Counters.MetadataFixed), ("$h", s.Counters.HardLinks), ("$f", s.Counters.Failed), ("$c", Ms(s.CreatedAt)),
                 ("$st", Ms(s.StartedAt)), ("$en", Ms(s.EndedAt)), ("$a", (long)s.ActiveTime.TotalMilliseconds), ("$r", Ms(s.RunningSince)),
@@ -565,10 +558,10 @@ public sealed class SqliteLedger : ILedger
             var cmd = Command(null,
                 "SELECT id, path, operation, errno, message, at FROM failures WHERE pass_id = $p AND id > $after ORDER BY id LIMIT $limit",
                 ("$p", passId), ("$after", afterId), ("$limit", limit));
-            using var r = cmd.ExecuteReader();
+            using var r = cmd.Rows();
             var list = new List<FailureRow>();
             while (r.Read())
-                list.Add(new FailureRow(r.GetInt64(0), passId, (byte[])r[1], r.GetString(2), r.GetInt32(3), r.GetString(4),
+                list.Add(new FailureRow(r.GetInt64(0), passId, r.GetBlob(1), r.GetString(2), r.GetInt32(3), r.GetString(4),
                     DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5))));
             return list;
         }
@@ -580,9 +573,9 @@ public sealed class SqliteLedger : ILedger
         {
             var cmd = Command(null, "SELECT id, action, path, bytes FROM pass_report WHERE pass_id = $p AND id > $after ORDER BY id LIMIT $limit",
                 ("$p", passId), ("$after", afterId), ("$limit", limit));
-            using var r = cmd.ExecuteReader();
+            using var r = cmd.Rows();
             var list = new List<(long, string, byte[], long)>();
-            while (r.Read()) list.Add((r.GetInt64(0), r.GetString(1), (byte[])r[2], r.GetInt64(3)));
+            while (r.Read()) list.Add((r.GetInt64(0), r.GetString(1), r.GetBlob(2), r.GetInt64(3)));
             return list;
         }
     }
@@ -595,7 +588,7 @@ public sealed class SqliteLedger : ILedger
                 SELECT COALESCE(SUM(CASE WHEN kind = 'copy' THEN bytes ELSE 0 END), 0), COALESCE(SUM(kind = 'scan'), 0)
                   FROM work_items WHERE pass_id = $p AND state NOT IN ('done', 'failed')
                 """, ("$p", passId));
-            using var r = cmd.ExecuteReader();
+            using var r = cmd.Rows();
             r.Read();
             return (r.GetInt64(0), r.GetInt64(1) > 0);
         }
@@ -629,7 +622,7 @@ public sealed class SqliteLedger : ILedger
         lock (_gate)
         {
             var cmd = Command(null, "SELECT id, host, pid, process_start, version, started_at, heartbeat_at, state FROM nodes ORDER BY id");
-            using var r = cmd.ExecuteReader();
+            using var r = cmd.Rows();
             var list = new List<NodeInfo>();
             while (r.Read())
                 list.Add(new NodeInfo(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3), r.GetString(4),
@@ -642,8 +635,6 @@ public sealed class SqliteLedger : ILedger
     {
         lock (_gate)
         {
-            foreach (var cmd in _commands.Values) cmd.Dispose();
-            _commands.Clear();
             _db.Dispose();
         }
     }
@@ -652,47 +643,11 @@ public sealed class SqliteLedger : ILedger
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    /// <summary>
-    /// A command for <paramref name="sql"/>, kept and reused so SQLite parses each statement once per
-    /// connection, not once per call. Callers hold <see cref="_gate"/>; commands are never disposed by them.
-    /// </summary>
-    private SqliteCommand Command(SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)
-    {
-        if (!_commands.TryGetValue(sql, out var cmd))
-        {
-            cmd = _db.CreateCommand();
-            cmd.CommandText = sql;
-            _commands[sql] = cmd;
-        }
-        cmd.Transaction = tx;
-        cmd.Parameters.Clear();
-        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return cmd;
-    }
+    /// <summary>The kept statement for <paramref name="sql"/>, bound to <paramref name="args"/>; <paramref name="tx"/> says which
+    /// transaction it belongs to (null: its own). Callers hold <see cref="_gate"/>.</summary>
+    private SqliteStatement Command(SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args) => _db.Statement(sql).Bind(args);
 
-    private object? Scalar(SqliteTransaction? tx, string sql, params (string, object?)[] args) => Command(tx, sql, args).ExecuteScalar();
+    private object? Scalar(SqliteTransaction? tx, string sql, params (string, object?)[] args) => Command(tx, sql, args).Scalar();
 
-    private int Exec(SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args) => Command(tx, sql, args).ExecuteNonQuery();
-
-    /// <summary>For statements run once (pragmas, migrations): not worth keeping.</summary>
-    private static void ExecOnce(SqliteConnection db, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Transaction = tx;
-        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        cmd.ExecuteNonQuery();
-    }
-
-    internal static string KindName(PassKind k) => k.ToString().ToLowerInvariant();
-
-    internal static PassKind ParseKind(string s) => Enum.TryParse<PassKind>(s, ignoreCase: true, out var k) ? k : throw new InvalidDataException($"unknown pass kind '{s}'");
-
-    internal static string StatusName(PassStatus s) => s.ToString().ToLowerInvariant();
-
-    internal static PassStatus ParseStatus(string s) => Enum.Parse<PassStatus>(s, ignoreCase: true);
-
-    internal static string WorkKindName(WorkKind k) => k.ToString().ToLowerInvariant();
-
-    internal static WorkKind ParseWorkKind(string s) => Enum.Parse<WorkKind>(s, ignoreCase: true);
+    private int Exec(SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args) => Command(tx, sql, args).Execute();
 }

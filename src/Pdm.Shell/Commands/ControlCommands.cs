@@ -30,7 +30,7 @@ public abstract class LifecycleCommand(IConsoleIO console, string name, string d
         return cmd;
     }
 
-    protected static string StateOf(PassInfo pass) => pass.Status.ToString().ToLowerInvariant();
+    protected static string StateOf(PassInfo pass) => LedgerNames.StatusName(pass.Status);
 }
 
 /// <summary>`pdm pause ID`: nodes stop claiming the pass's work; work in flight finishes.</summary>
@@ -69,7 +69,7 @@ public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
             using var ledger = OpenLedger(parse);
             var pass = RequirePass(ledger, parse.GetValue(_id));
             if (pass.IsFinished)
-                throw new UsageException($"pass {pass.Id} has already {pass.Status.ToString().ToLowerInvariant()}; run the command again for a new pass");
+                throw new UsageException($"pass {pass.Id} has already {LedgerNames.StatusName(pass.Status)}; run the command again for a new pass");
             if (Sys.TryStatPath(pass.Source, out _) != 0)
                 throw new UsageException($"source {ByteNames.Escape(pass.Source)} of pass {pass.Id} does not exist any more");
             new MigrationCoordinator(ledger).Resume(pass.Id);
@@ -78,7 +78,7 @@ public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
                 Console.Out.WriteLine($"pdm: pass {pass.Id} resumed; the nodes working on this ledger carry on with it");
                 return ExitCodes.Ok;
             }
-            Console.Error.WriteLine($"pdm: resuming {pass.Kind.ToString().ToLowerInvariant()} pass {pass.Id}: {ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
+            Console.Error.WriteLine($"pdm: resuming {LedgerNames.KindName(pass.Kind)} pass {pass.Id}: {ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
             return new PassRunner(ledger, Console, threads).Run(ledger.GetPass(pass.Id)!);
         }));
         return cmd;
@@ -123,7 +123,7 @@ public sealed class StatusCommand(IConsoleIO console) : PdmCommand(console)
         var (remaining, scanning) = ledger.RemainingWork(pass.Id);
         string eta = s.IsFinished ? "-" : scanning ? "unknown while scanning" : rate > 0 ? Format.Duration(TimeSpan.FromSeconds(remaining / rate)) : "-";
         var o = Console.Out;
-        o.WriteLine($"pass {pass.Id}: {pass.Kind.ToString().ToLowerInvariant()}{(pass.Options.DryRun ? " (dry run)" : "")}, {s.Status.ToString().ToLowerInvariant()}");
+        o.WriteLine($"pass {pass.Id}: {LedgerNames.KindName(pass.Kind)}{(pass.Options.DryRun ? " (dry run)" : "")}, {LedgerNames.StatusName(s.Status)}");
         o.WriteLine($"  source            {ByteNames.Escape(pass.Source)}");
         o.WriteLine($"  target            {ByteNames.Escape(pass.Target)}");
         o.WriteLine($"  started           {Format.Time(s.StartedAt)}   ended {Format.Time(s.EndedAt)}   running {Format.Duration(elapsed)}");

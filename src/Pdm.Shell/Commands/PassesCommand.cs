@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pdm.Actors;
 using Pdm.Native;
+using Pdm.Ledger;
 
 namespace Pdm.Shell.Commands;
 
@@ -19,7 +20,7 @@ public sealed class PassesCommand(IConsoleIO console) : PdmCommand(console)
             {
                 var s = coordinator.GetState(pass.Id);
                 var c = s.Counters;
-                Console.Out.WriteLine($"{pass.Id,4}  {pass.Kind.ToString().ToLowerInvariant(),-5} {s.Status.ToString().ToLowerInvariant(),-10} " +
+                Console.Out.WriteLine($"{pass.Id,4}  {LedgerNames.KindName(pass.Kind),-5} {LedgerNames.StatusName(s.Status),-10} " +
                     $"{Format.Count(c.EntriesSeen),12} {Format.Count(c.FilesCopied),12} {Format.Bytes(c.BytesCopied),10} {Format.Count(c.Failed),8}  " +
                     $"{Format.Time(s.StartedAt),-19}  {Format.Time(s.EndedAt),-19}  {ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
             }

@@ -42,7 +42,7 @@ public abstract class PdmCommand(IConsoleIO console)
             Console.Error.WriteLine($"pdm: {e.Message}");
             return ExitCodes.LedgerUnavailable;
         }
-        catch (Microsoft.Data.Sqlite.SqliteException e)
+        catch (Ledger.Sqlite.SqliteError e)
         {
             Console.Error.WriteLine($"pdm: ledger error: {e.Message}");
             return ExitCodes.LedgerUnavailable;
