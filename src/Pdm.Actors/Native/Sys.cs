@@ -273,6 +273,18 @@ public static unsafe class Sys
         }
     }
 
+    /// <summary>sendfile from <paramref name="from"/> at <paramref name="fromOffset"/> to <paramref name="to"/>'s file position; returns bytes copied (0 at end of file) or -errno.</summary>
+    public static long Sendfile(int to, int from, ref long fromOffset, long length)
+    {
+        fixed (long* a = &fromOffset)
+        {
+            nint n;
+            do n = Libc.sendfile(to, from, a, (nuint)length);
+            while (n < 0 && LastErrno == Errno.EINTR);
+            return n < 0 ? -LastErrno : n;
+        }
+    }
+
     public static int Pread(int fd, Span<byte> buffer, long offset)
     {
         fixed (byte* p = buffer)

@@ -76,9 +76,7 @@ public sealed class BadInputTests : IDisposable
     public void ALedgerOnAReadOnlyFilesystemIsRefused()
     {
         Assert.True(Tools.IsRoot, "this test runs as root, as CI does (it mounts a read-only tmpfs)");
-        Directory.CreateDirectory(_tmp["ro"]);
-        var mount = Tools.Run("mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", _tmp["ro"]]);
-        Assert.True(mount.ExitCode == 0, "mount: " + mount.Stderr);
+        _tmp.MountTmpfs("ro", "ro,size=1m");
         AssertRefused("Read-only file system", "copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["ro/l.db"]);
     }
 

@@ -46,6 +46,21 @@ public sealed class CopyTreeTests : IDisposable
         Tools.AssertTreesEqual(src, dst);
     }
 
+    [Theory]
+    [InlineData("mixed", 0.05)]
+    [InlineData("large", 0.02)]
+    public void ACopyToAnotherFilesystemIsExact(string profile, double scale)
+    {
+        // Between two filesystems copy_file_range is refused (EXDEV) and the data goes by sendfile.
+        Assert.True(Tools.IsRoot, "this test runs as root, as CI does (it mounts a tmpfs)");
+        string src = _tmp["src"], dst = Path.Combine(_tmp.MountTmpfs("other", "size=512m"), "dst");
+        Tools.MakeTree(profile, src, scale);
+        var r = Tools.Pdm_("copy", src, dst, "--ledger", _tmp["ledger.db"]);
+        Assert.True(r.ExitCode == 0, $"pdm copy exited {r.ExitCode}:\n{r.Stdout}\n{r.Stderr}");
+        Tools.AssertTreesEqual(src, dst);
+        Assert.Empty(Tools.Temporaries(dst));
+    }
+
     [Fact]
     public void ChangesAreCopiedAndMetadataOnlyChangesAreFixedInPlace()
     {

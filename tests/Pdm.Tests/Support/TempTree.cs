@@ -7,13 +7,26 @@ public sealed class TempTree : IDisposable
 {
     public string Root { get; } = Directory.CreateTempSubdirectory("pdm-test-").FullName;
 
+    private readonly List<string> _mounts = [];
+
     public string this[string relative] => Path.Combine(Root, relative);
+
+    /// <summary>Mounts a tmpfs (as root) at <paramref name="relative"/>, unmounted on dispose; returns its path.</summary>
+    public string MountTmpfs(string relative, string options)
+    {
+        string path = this[relative];
+        Directory.CreateDirectory(path);
+        var mount = Tools.Run("mount", ["-t", "tmpfs", "-o", options, "tmpfs", path]);
+        Assert.True(mount.ExitCode == 0, "mount: " + mount.Stderr);
+        _mounts.Add(path);
+        return path;
+    }
 
     public void Dispose()
     {
+        foreach (var mount in _mounts) Run("umount", "-l", mount);
         Run("chattr", "-R", "-i", Root);
         Run("chmod", "-R", "u+rwx", Root);
-        Run("umount", "-l", Path.Combine(Root, "ro"));
         // not Directory.Delete: .NET cannot name files whose names are not UTF-8, nor very long paths
         Run("rm", "-rf", Root);
     }
