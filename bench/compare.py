@@ -6,6 +6,7 @@ Everything, from the root of a clean clone (as root, the machine otherwise idle;
 
 Usage (as root):
   bench/compare.py [--profiles small,mixed,large,wide] [--scale small=1,large=0.5] [--runs 5]
+                   [--first-copy-runs large=11]
                    [--noop small,mixed,wide] [--peers cp,rsync,rclone,fpsync] [--pdm PATH]
                    [--pdm-args "--threads 4"] [--workdir /tmp/pdm-bench] [--rm-sources]
                    [--memory [--memory-files 100000,1000000]]
@@ -40,7 +41,10 @@ Workloads
                           enough inodes); prints the figures and the ratio to the 10^5 tree.
 
 Tools alternate run by run (pdm, cp, rsync, rclone, fpsync, pdm, ...): one warm-up round not
-counted, then --runs counted rounds. Times are wall-clock (time.monotonic around the process);
+counted, then --runs counted rounds (--first-copy-runs sets more for a profile: `large` takes
+about a second per run and swings 3-5x from run to run on these machines, as the kernel allocates
+its 1 GiB of target page cache, so it gets 11 rounds by default, for a median that means something).
+Times are wall-clock (time.monotonic around the process);
 peak RSS is `/usr/bin/time -f %M` (KB, printed as MiB). The table gives per workload the median
 of each tool, the best peer, pdm/best-peer and issue 4's target (pdm/best-peer <= 0.8).
 
@@ -292,10 +296,14 @@ class Bench:
         return secs
 
     # ---- workloads ----------------------------------------------------------------------
+    def runs_of(self, workload):
+        profile = workload.split()[0].rstrip(",")
+        return self.a.first_copy_runs.get(profile, self.a.runs) if "first copy" in workload else self.a.runs
+
     def first_copy(self, profile, src):
         workload = f"{profile} first copy"
         tools = [t for t in self.tools if t not in self.missing]
-        for rnd in range(self.a.runs + 1):
+        for rnd in range(self.runs_of(workload) + 1):
             counted = rnd > 0
             for tool in tools:
                 m = self.mount("mnt")
@@ -364,7 +372,9 @@ class Bench:
                         + [PEER_NAMES[best] if best else "-", fmt(ratio), mark, rss])
         print()
         if rows:
-            print(f"pdm vs peers: median seconds of {self.a.runs} interleaved runs after 1 warm-up, "
+            more = ", ".join(f"{p} first copy: {n}" for p, n in self.a.first_copy_runs.items()
+                             if f"{p} first copy" in workloads)
+            print(f"pdm vs peers: median seconds of {self.a.runs} interleaved runs{f' ({more})' if more else ''} after 1 warm-up, "
                   f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} cores, pdm args: '{self.a.pdm_args}'")
             for t, why in self.missing.items():
                 print(f"note: {t} skipped ({why})")
@@ -420,6 +430,8 @@ def main():
                          "(default: those of small,mixed,wide profiled; '' for none)")
     ap.add_argument("--peers", default=",".join(PEERS), help="peers to run, comma-separated, of " + ",".join(PEERS))
     ap.add_argument("--runs", type=int, default=5, help="counted rounds after one warm-up round")
+    ap.add_argument("--first-copy-runs", default="large=11",
+                    help="counted rounds of a profile's first copy instead of --runs, e.g. large=11 ('' for none)")
     ap.add_argument("--pdm", default=os.path.normpath(DEFAULT_PDM))
     ap.add_argument("--pdm-args", default="", help="extra arguments for pdm copy, e.g. '--threads 8'")
     ap.add_argument("--workdir", default="/tmp/pdm-bench")
@@ -439,6 +451,7 @@ def main():
     a.workdir = os.path.abspath(a.workdir)  # fpsync wants absolute paths
     profiles = [p for p in a.profiles.split(",") if p]
     scale = dict(DEFAULT_SCALE, **parse_scale(a.scale))
+    a.first_copy_runs = {p: int(n) for p, n in parse_scale(a.first_copy_runs).items()}
     noop = ([p for p in a.noop.split(",") if p] if a.noop is not None
             else [p for p in profiles if p in NOOP_PROFILES])
     for p in profiles + noop:
@@ -463,7 +476,7 @@ def main():
         signal.signal(sig, lambda s, f: sys.exit(128 + s))  # unwinds through atexit
 
     log(f"pdm {a.pdm}; peers {a.peers}; profiles {profiles} scales {[scale[p] for p in profiles]}; "
-        f"noop {noop}; runs {a.runs}; memory {a.memory_files if a.memory else 'no'}")
+        f"noop {noop}; runs {a.runs} {a.first_copy_runs}; memory {a.memory_files if a.memory else 'no'}")
     srcs = {p: bench.source(p, scale[p]) for p in dict.fromkeys(profiles + noop)}
     workloads, memory_rows = [], []
     try:

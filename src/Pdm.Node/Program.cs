@@ -40,3 +40,9 @@ catch (LedgerUnavailableException e)
     Console.Error.WriteLine($"Pdm.Node: {e.Message}");
     return 3;
 }
+catch (Pdm.Ledger.Sqlite.SqliteError e)
+{
+    // The ledger failed under way (disk full, I/O error): what was committed stands, the rest is re-run.
+    Console.Error.WriteLine($"Pdm.Node: ledger error: {e.Message}");
+    return 3;
+}

@@ -106,7 +106,7 @@ internal static class SqliteSchema
             CREATE INDEX work_items_ready ON work_items (id) WHERE state = 'ready';
             CREATE INDEX work_items_leased ON work_items (lease_expires) WHERE state = 'leased';
             """),
-        // Foreign keys are enforced (Microsoft.Data.Sqlite turns them on): without this index, removing a
+        // Foreign keys are enforced (the ledger turns them on when it opens): without this index, removing a
         // finished pass's items looked for each one's children through the whole table.
         (3, """
             CREATE INDEX work_items_by_parent ON work_items (parent_id);
