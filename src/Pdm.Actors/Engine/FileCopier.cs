@@ -278,14 +278,15 @@ public sealed class FileCopier
     }
 
     /// <summary>
-    /// sendfile, which writes at the target's file position (set here); false (with
+    /// sendfile, which writes at the target's file position: a new file's is 0, so it is set only for a
+    /// range further on (a sparse file's, or after a partial kernel copy); false (with
     /// <paramref name="offset"/> where it stopped) if refused. Between two filesystems this is the
     /// fastest way: one copy instead of read and write's two (a 1 GiB tree of four files, ext4 to
     /// ext4 on 4 threads: 0.26 s against 0.43 s with read and write).
     /// </summary>
     private static bool Send(int src, int dst, ref long offset, long end, KernelCopy kernelCopy)
     {
-        if (Sys.Lseek(dst, offset, Flags.SEEK_SET) is < 0 and var seekError) throw new PosixException("lseek", (int)-seekError);
+        if (offset != 0 && Sys.Lseek(dst, offset, Flags.SEEK_SET) is < 0 and var seekError) throw new PosixException("lseek", (int)-seekError);
         while (offset < end)
         {
             long n = Sys.Sendfile(dst, src, ref offset, Math.Min(end - offset, ChunkBytes));
