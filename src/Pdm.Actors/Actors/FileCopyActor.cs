@@ -56,7 +56,7 @@ public sealed class FileCopyActor(FileCopier copier)
         });
     }
 
-    private delegate PassCounters EntryAct<T>(int sourceDir, int targetDir, T entry, byte[] temporary, List<PosixException> warnings);
+    private delegate PassCounters EntryAct<T>(int sourceDir, int targetDir, T entry, ReadOnlySpan<byte> temporary, List<PosixException> warnings);
 
     /// <summary>
     /// Runs <paramref name="act"/> on every entry of a batch with both directories open: a failure is
@@ -72,6 +72,7 @@ public sealed class FileCopyActor(FileCopier copier)
         var outcome = new ItemOutcome();
         if (!OpenPair(ctx, item, outcome, entries.Select(nameOf), needSource, out int src, out int dst)) return outcome;
         var warnings = new List<PosixException>();
+        Span<byte> temporary = stackalloc byte[FileCopier.TemporaryNameMax];
         try
         {
             for (int i = 0; i < entries.Count; i++)
@@ -81,7 +82,7 @@ public sealed class FileCopyActor(FileCopier copier)
                 warnings.Clear();
                 try
                 {
-                    outcome.Add(act(src, dst, entry, FileCopier.TemporaryName(item.Id, i), warnings));
+                    outcome.Add(act(src, dst, entry, FileCopier.TemporaryName(item.Id, i, temporary), warnings));
                 }
                 catch (PosixException e) { outcome.Fail(ByteNames.Join(item.Dir, nameOf(entry)), e.Operation, e.Errno, e.Reason); }
                 catch (FileChangedException e) { outcome.Fail(ByteNames.Join(item.Dir, nameOf(entry)), "copy", 0, e.Message); }
@@ -96,7 +97,7 @@ public sealed class FileCopyActor(FileCopier copier)
         }
     }
 
-    private PassCounters LinkOne(PassContext ctx, int src, int dst, LinkEntry entry, byte[] temp, List<PosixException> warnings)
+    private PassCounters LinkOne(PassContext ctx, int src, int dst, LinkEntry entry, ReadOnlySpan<byte> temp, List<PosixException> warnings)
     {
         var s = Sys.Stat(src, entry.Name);
         var (leaderDir, leaderName) = ByteNames.Split(entry.LeaderPath);

@@ -377,8 +377,18 @@ public sealed class FileCopier
         if (e != 0 && e != Errno.ENOENT) throw new PosixException("unlink temporary", e);
     }
 
-    /// <summary>The temporary name of entry <paramref name="index"/> of work item <paramref name="itemId"/>: the same on every attempt.</summary>
-    public static byte[] TemporaryName(long itemId, int index) => System.Text.Encoding.ASCII.GetBytes($"{TemporaryPrefix}{itemId}.{index}");
-
     public const string TemporaryPrefix = ".pdm-tmp.";
+
+    /// <summary>Room for the longest temporary name: the prefix, a long, a dot and an int.</summary>
+    public const int TemporaryNameMax = 9 + 20 + 1 + 11;
+
+    /// <summary>
+    /// Writes the temporary name of entry <paramref name="index"/> of work item <paramref name="itemId"/>
+    /// (the same on every attempt) into <paramref name="into"/>, of at least <see cref="TemporaryNameMax"/>
+    /// bytes, and returns it. Formatted in place: this runs for every file copied.
+    /// </summary>
+    public static ReadOnlySpan<byte> TemporaryName(long itemId, int index, Span<byte> into) =>
+        System.Text.Unicode.Utf8.TryWrite(into, $"{TemporaryPrefix}{itemId}.{index}", out int written)
+            ? into[..written]
+            : throw new ArgumentException($"needs {TemporaryNameMax} bytes", nameof(into));
 }
