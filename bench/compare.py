@@ -6,7 +6,7 @@ Everything, from the root of a clean clone (as root, the machine otherwise idle;
 
 Usage (as root):
   bench/compare.py [--profiles small,mixed,large,wide] [--scale small=1,large=0.5] [--runs 5]
-                   [--first-copy-runs large=11]
+                   [--first-copy-runs large=15]
                    [--noop small,mixed,wide] [--peers cp,rsync,rclone,fpsync] [--pdm PATH]
                    [--pdm-args "--threads 4"] [--workdir /tmp/pdm-bench] [--rm-sources]
                    [--memory [--memory-files 100000,1000000]]
@@ -40,10 +40,13 @@ Workloads
                           holding 10^6 empty files, each into a fresh --memory-fs-size ext4 (40G:
                           enough inodes); prints the figures and the ratio to the 10^5 tree.
 
-Tools alternate run by run (pdm, cp, rsync, rclone, fpsync, pdm, ...): one warm-up round not
-counted, then --runs counted rounds (--first-copy-runs sets more for a profile: `large` takes
-about a second per run and swings 3-5x from run to run on these machines, as the kernel allocates
-its 1 GiB of target page cache, so it gets 11 rounds by default, for a median that means something).
+Tools alternate run by run, in an order shuffled anew each round (seeded by the round number, so
+a rerun uses the same orders): on these machines a run's time depends on what ran just before it
+(memory freed a moment ago is still backed by the host; memory freed longer ago must be faulted
+in again), so no tool may always follow the same one. One warm-up round is not counted, then
+--runs counted rounds (--first-copy-runs sets more for a profile: `large` takes about a second
+per run and swings 3-5x from run to run, as the kernel allocates its 1 GiB of target page cache,
+so it gets 15 rounds by default, for a median that means something).
 Times are wall-clock (time.monotonic around the process);
 peak RSS is `/usr/bin/time -f %M` (KB, printed as MiB). The table gives per workload the median
 of each tool, the best peer, pdm/best-peer and issue 4's target (pdm/best-peer <= 0.8).
@@ -56,6 +59,7 @@ fails or its copy differs from the source, or if a peer fails.
 import argparse
 import atexit
 import os
+import random
 import shutil
 import signal
 import statistics
@@ -135,6 +139,14 @@ def timed(cmd, out_path):
     os.remove(rss_path)
     rss = int(lines[-1]) if lines and lines[-1].isdigit() else 0
     return secs, rss, rc
+
+
+def shuffled(tools, rnd):
+    """The tools in round rnd's order: shuffled, seeded by the round, so that no tool always follows
+    the same one (turning the list would keep every tool's neighbours) and a rerun uses the same orders."""
+    order = list(tools)
+    random.Random(rnd).shuffle(order)
+    return order
 
 
 def median(v):
@@ -305,7 +317,7 @@ class Bench:
         tools = [t for t in self.tools if t not in self.missing]
         for rnd in range(self.runs_of(workload) + 1):
             counted = rnd > 0
-            for tool in tools:
+            for tool in shuffled(tools, rnd):
                 m = self.mount("mnt")
                 dst = os.path.join(m, "dst")
                 subprocess.run(["sync"])
@@ -327,7 +339,7 @@ class Bench:
         self.run_tool(workload + " (setup)", "pdm", src, dst, False)
         self.treediff(src, dst, f"pdm, setup of {workload}")
         for rnd in range(self.a.runs + 1):
-            for tool in tools:
+            for tool in shuffled(tools, rnd):
                 run_quiet([WARM, "-m", src, dst])
                 self.run_tool(workload, tool, src, dst, rnd > 0)
         self.treediff(src, dst, f"target after the no-change runs of {workload}")
@@ -430,8 +442,8 @@ def main():
                          "(default: those of small,mixed,wide profiled; '' for none)")
     ap.add_argument("--peers", default=",".join(PEERS), help="peers to run, comma-separated, of " + ",".join(PEERS))
     ap.add_argument("--runs", type=int, default=5, help="counted rounds after one warm-up round")
-    ap.add_argument("--first-copy-runs", default="large=11",
-                    help="counted rounds of a profile's first copy instead of --runs, e.g. large=11 ('' for none)")
+    ap.add_argument("--first-copy-runs", default="large=15",
+                    help="counted rounds of a profile's first copy instead of --runs, e.g. large=15 ('' for none)")
     ap.add_argument("--pdm", default=os.path.normpath(DEFAULT_PDM))
     ap.add_argument("--pdm-args", default="", help="extra arguments for pdm copy, e.g. '--threads 8'")
     ap.add_argument("--workdir", default="/tmp/pdm-bench")
