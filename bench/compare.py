@@ -45,7 +45,7 @@ a rerun uses the same orders): on these machines a run's time depends on what ra
 (memory freed a moment ago is still backed by the host; memory freed longer ago must be faulted
 in again), so no tool may always follow the same one. One warm-up round is not counted, then
 --runs counted rounds (--first-copy-runs sets more for a profile: `large` takes about a second
-per run and swings 3-5x from run to run, as the kernel allocates its 1 GiB of target page cache,
+per run and swings 3-7x from run to run, as the kernel allocates its 1 GiB of target page cache,
 so it gets 15 rounds by default, for a median that means something).
 Times are wall-clock (time.monotonic around the process);
 peak RSS is `/usr/bin/time -f %M` (KB, printed as MiB). The table gives per workload the median
