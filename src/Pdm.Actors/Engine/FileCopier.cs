@@ -16,6 +16,8 @@ public sealed class FileCopier
 {
     public const int ChangeRetries = 3;
     private const long ChunkBytes = 1L << 30;
+    /// <summary>A file's data is copied in segments of this size, each deciding anew whether to write direct.</summary>
+    private const long SegmentBytes = 64L << 20;
     private const int ReadWriteBytes = 128 << 10;
 
     /// <summary>How tree data is opened for reading: never blocking on a fifo, atime untouched as root.</summary>
@@ -228,13 +230,17 @@ public sealed class FileCopier
         return age >= (long)QuietWindow.TotalNanoseconds || age < -(long)QuietWindow.TotalNanoseconds;
     }
 
-    /// <summary>Copies a file's data in the kernel (copy_file_range), only its data extents when it is sparse.</summary>
+    /// <summary>
+    /// Copies a file's data, only its data extents when it is sparse. A long file goes in segments, so
+    /// that it starts writing direct as soon as writeback is backlogged, not only from the next file on.
+    /// </summary>
     private static void CopyData(int src, int dst, in FileStat st, KernelCopy kernelCopy)
     {
         if (st.Size == 0) return;
         if (!st.IsSparse)
         {
-            CopyRange(src, dst, 0, st.Size, kernelCopy);
+            for (long segment = 0; segment < st.Size; segment += SegmentBytes)
+                CopyRange(src, dst, segment, Math.Min(SegmentBytes, st.Size - segment), kernelCopy);
             return;
         }
         long offset = 0;
@@ -255,6 +261,8 @@ public sealed class FileCopier
     {
         long end = offset + length;
         if (!kernelCopy.CopyFileRangeRefused && CopyInKernel(src, dst, ref offset, end, kernelCopy)) return;
+        if (length >= DirectCopy.MinBytes && kernelCopy.WritesDirect) DirectCopy.CopyAligned(src, dst, ref offset, end, kernelCopy);
+        if (offset == end) return;
         if (!kernelCopy.SendfileRefused && Send(src, dst, ref offset, end, kernelCopy)) return;
         CopyByReading(src, dst, offset, end);
     }

@@ -19,6 +19,10 @@ internal static unsafe partial class Libc
     [LibraryImport(C, EntryPoint = "syscall", SetLastError = true)]
     internal static partial long syscall_openat2(long number, int dirFd, byte* path, OpenHow* how, nuint size);
 
+    /// <summary>Only for the commands whose argument is an int (F_GETFL, F_SETFL).</summary>
+    [LibraryImport(C, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int fcntl(int fd, int command, int argument);
+
     [LibraryImport(C, EntryPoint = "close", SetLastError = true)]
     internal static partial int close(int fd);
 
@@ -160,12 +164,14 @@ internal static class Flags
     public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2;
     public const int O_CREAT = 0x40, O_EXCL = 0x80, O_NOCTTY = 0x100, O_TRUNC = 0x200, O_NONBLOCK = 0x800;
     public const int O_NOATIME = 0x40000, O_CLOEXEC = 0x80000;
+    public static readonly int O_DIRECT = Arm ? 0x10000 : 0x4000;
     public static readonly int O_DIRECTORY = Arm ? 0x4000 : 0x10000;
     public static readonly int O_NOFOLLOW = Arm ? 0x8000 : 0x20000;
     public static readonly int O_TMPFILE = 0x400000 | O_DIRECTORY;
 
     public const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
     public const uint STATX_BASIC_STATS = 0x7ff;
+    public const int F_GETFL = 3, F_SETFL = 4;
     public const int SEEK_SET = 0, SEEK_DATA = 3, SEEK_HOLE = 4;
     public const ulong RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_BENEATH = 0x08;
     public const long SYS_openat2 = 437; // same number on x86-64 and arm64

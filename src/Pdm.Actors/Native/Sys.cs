@@ -285,6 +285,15 @@ public static unsafe class Sys
         }
     }
 
+    /// <summary>Turns O_DIRECT on or off for an open file; 0, or the errno (EINVAL: the filesystem cannot).</summary>
+    public static int TrySetDirect(int fd, bool on)
+    {
+        int flags = Libc.fcntl(fd, Flags.F_GETFL, 0);
+        if (flags < 0) return LastErrno;
+        int wanted = on ? flags | Flags.O_DIRECT : flags & ~Flags.O_DIRECT;
+        return wanted == flags || Libc.fcntl(fd, Flags.F_SETFL, wanted) == 0 ? 0 : LastErrno;
+    }
+
     public static int Pread(int fd, Span<byte> buffer, long offset)
     {
         fixed (byte* p = buffer)

@@ -22,6 +22,24 @@ public sealed class TempTree : IDisposable
         return path;
     }
 
+    /// <summary>
+    /// Mounts a new ext4 of <paramref name="mebibytes"/> MiB (as root, on a loop device over an image
+    /// beside it) at <paramref name="relative"/>, unmounted on dispose; returns its path. For what
+    /// needs a filesystem on a block device wherever the scratch directory lives (tmpfs, say).
+    /// </summary>
+    public string MountExt4(string relative, int mebibytes)
+    {
+        string path = this[relative], image = path + ".img";
+        Directory.CreateDirectory(path);
+        using (var f = File.Create(image)) f.SetLength((long)mebibytes << 20);
+        var mkfs = Tools.Run("mkfs.ext4", ["-q", "-F", image]);
+        Assert.True(mkfs.ExitCode == 0, "mkfs.ext4: " + mkfs.Stderr);
+        var mount = Tools.Run("mount", ["-o", "loop", image, path]);
+        Assert.True(mount.ExitCode == 0, "mount: " + mount.Stderr);
+        _mounts.Add(path);
+        return path;
+    }
+
     public void Dispose()
     {
         foreach (var mount in _mounts) Run("umount", "-l", mount);

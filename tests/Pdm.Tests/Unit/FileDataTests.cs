@@ -5,17 +5,17 @@ using Pdm.Tests.Support;
 namespace Pdm.Tests.Unit;
 
 /// <summary>
-/// The three ways the copier moves a file's data (copy_file_range, sendfile, read and write), each
-/// forced in turn, on files whose sizes straddle the buffer and whose holes must stay holes.
+/// The ways the copier moves a file's data (copy_file_range, sendfile, direct writes, read and
+/// write), each forced in turn, on files whose sizes straddle the buffers and whose holes must stay holes.
 /// </summary>
-public sealed class FileDataTests : IDisposable
+public sealed partial class FileDataTests : IDisposable
 {
     private const int MiB = 1 << 20;
     private readonly TempTree _tmp = new();
 
     public void Dispose() => _tmp.Dispose();
 
-    public static TheoryData<string> Ways => ["copy_file_range", "sendfile", "read and write"];
+    public static TheoryData<string> Ways => ["copy_file_range", "sendfile", "direct", "read and write"];
 
     [Theory]
     [MemberData(nameof(Ways))]
@@ -32,13 +32,14 @@ public sealed class FileDataTests : IDisposable
         {
             f.Write(Bytes(70_000));
             f.Seek(8 * MiB, SeekOrigin.Begin);
-            f.Write(Bytes(200_000));
+            f.Write(Bytes(1_200_000)); // long enough to be written direct
             f.SetLength(20 * MiB); // a trailing hole
         }
         var kernelCopy = way switch
         {
             "copy_file_range" => new KernelCopy(),
             "sendfile" => new KernelCopy { CopyFileRangeRefused = true },
+            "direct" => new KernelCopy { CopyFileRangeRefused = true, DirectAlways = true },
             _ => new KernelCopy { CopyFileRangeRefused = true, SendfileRefused = true },
         };
         int src = Sys.OpenAt(Flags.AT_FDCWD, ByteNames.FromString(_tmp["src"]), Flags.O_RDONLY | Flags.O_DIRECTORY);
@@ -63,5 +64,74 @@ public sealed class FileDataTests : IDisposable
         }
         var sparse = Sys.Stat(Flags.AT_FDCWD, ByteNames.FromString(_tmp["dst/sparse"]));
         Assert.True(sparse.Blocks * 512 < 2 * MiB, $"the copy's holes were filled: {sparse.Blocks * 512} bytes allocated of {sparse.Size}");
+    }
+
+    /// <summary>
+    /// A direct copy bypasses the target's page cache (all but its buffered tail), a sendfile copy
+    /// fills it: on a real block device, not the scratch directory's filesystem, which may be tmpfs.
+    /// </summary>
+    [Fact]
+    public void DirectWritesLeaveTheTargetOutOfThePageCache()
+    {
+        Directory.CreateDirectory(_tmp["src"]);
+        File.WriteAllBytes(_tmp["src/odd"], Enumerable.Range(0, 3 * MiB + 12345).Select(i => (byte)(i * 7)).ToArray());
+        string target = _tmp.MountExt4("ext4", 64);
+        int Copy(string way, KernelCopy kernelCopy)
+        {
+            Directory.CreateDirectory(Path.Combine(target, way));
+            int src = Sys.OpenAt(Flags.AT_FDCWD, ByteNames.FromString(_tmp["src"]), Flags.O_RDONLY | Flags.O_DIRECTORY);
+            int dst = Sys.OpenAt(Flags.AT_FDCWD, ByteNames.FromString(Path.Combine(target, way)), Flags.O_RDONLY | Flags.O_DIRECTORY);
+            try
+            {
+                new FileCopier().CopyEntry(src, dst, "odd"u8, ".pdm-tmp-odd"u8, replaceDirectory: false, [],
+                    seenAsFile: true, targetMissing: true, kernelCopy);
+            }
+            finally
+            {
+                Sys.Close(src);
+                Sys.Close(dst);
+            }
+            return ResidentPages(Path.Combine(target, way, "odd"));
+        }
+        int pages = (3 * MiB + 12345 + 4095) / 4096;
+
+        int buffered = Copy("sendfile", new KernelCopy { CopyFileRangeRefused = true });
+        Assert.True(buffered > pages / 2, $"the sendfile copy left {buffered} of {pages} pages in the page cache"); // the test can tell
+        var direct = new KernelCopy { CopyFileRangeRefused = true, DirectAlways = true };
+        Assert.True(Copy("direct", direct) <= 1, "the direct copy went through the page cache");
+        Assert.False(direct.DirectRefused);
+        Assert.Equal(File.ReadAllBytes(_tmp["src/odd"]), File.ReadAllBytes(Path.Combine(target, "direct", "odd")));
+    }
+
+    /// <summary>How many of a file's pages are in the page cache (mincore over a mapping of it).</summary>
+    private static unsafe int ResidentPages(string path)
+    {
+        using var file = File.OpenHandle(path);
+        long length = RandomAccess.GetLength(file);
+        void* map = Native.mmap(null, (nuint)length, 1 /* PROT_READ */, 1 /* MAP_SHARED */, (int)file.DangerousGetHandle(), 0);
+        Assert.True(map != (void*)-1, "mmap failed");
+        try
+        {
+            var vector = new byte[(length + 4095) / 4096];
+            fixed (byte* v = vector)
+                Assert.Equal(0, Native.mincore(map, (nuint)length, v));
+            return vector.Count(b => (b & 1) != 0);
+        }
+        finally
+        {
+            Native.munmap(map, (nuint)length);
+        }
+    }
+
+    private static unsafe partial class Native
+    {
+        [System.Runtime.InteropServices.LibraryImport("libc")]
+        internal static partial void* mmap(void* address, nuint length, int protection, int flags, int fd, long offset);
+
+        [System.Runtime.InteropServices.LibraryImport("libc")]
+        internal static partial int mincore(void* address, nuint length, byte* vector);
+
+        [System.Runtime.InteropServices.LibraryImport("libc")]
+        internal static partial int munmap(void* address, nuint length);
     }
 }
