@@ -51,8 +51,8 @@ public static class ContentComparer
         for (long offset = from; offset < to; offset += Chunk)
         {
             int want = (int)Math.Min(Chunk, to - offset);
-            int n = ReadFull(a, x, offset, want);
-            int m = ReadFull(b, y, offset, want);
+            int n = Sys.PreadFull(a, x.AsSpan(0, want), offset);
+            int m = Sys.PreadFull(b, y.AsSpan(0, want), offset);
             if (n != m || !x.AsSpan(0, n).SequenceEqual(y.AsSpan(0, m))) return false;
             if (n < want) return true; // both ended early (changed meanwhile): the caller's size checks decide
         }
@@ -69,24 +69,12 @@ public static class ContentComparer
             long hole = Sys.Lseek(fd, data, Flags.SEEK_HOLE) is var h && h < 0 ? to : Math.Min(h, to);
             for (long o = data; o < hole; o += Chunk)
             {
-                int n = ReadFull(fd, buffer, o, (int)Math.Min(Chunk, hole - o));
+                int n = Sys.PreadFull(fd, buffer.AsSpan(0, (int)Math.Min(Chunk, hole - o)), o);
                 if (buffer.AsSpan(0, n).ContainsAnyExcept((byte)0)) return false;
                 if (n == 0) break;
             }
             offset = hole;
         }
         return true;
-    }
-
-    private static int ReadFull(int fd, byte[] buffer, long offset, int want)
-    {
-        int total = 0;
-        while (total < want)
-        {
-            int n = Sys.Pread(fd, buffer.AsSpan(total, want - total), offset + total);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
     }
 }

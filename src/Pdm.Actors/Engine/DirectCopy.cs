@@ -48,7 +48,7 @@ internal static unsafe class DirectCopy
             {
                 int want = (int)Math.Min(ChunkBytes, (end - offset) & ~(long)(Align - 1));
                 var chunk = new Span<byte>((void*)buffer, want);
-                if (ReadFully(src, chunk, offset) < want) break; // the file shrank: the check after the copy sees it
+                if (Sys.PreadFull(src, chunk, offset) < want) break; // the file shrank: the check after the copy sees it
                 try
                 {
                     Sys.PwriteAll(dst, chunk, offset);
@@ -67,13 +67,6 @@ internal static unsafe class DirectCopy
         }
         int off = Sys.TrySetDirect(dst, on: false);
         if (off != 0) throw new PosixException("fcntl", off);
-    }
-
-    private static int ReadFully(int fd, Span<byte> into, long offset)
-    {
-        int done = 0, n;
-        while (done < into.Length && (n = Sys.Pread(fd, into[done..], offset + done)) > 0) done += n;
-        return done;
     }
 
     private static nint Rent() =>

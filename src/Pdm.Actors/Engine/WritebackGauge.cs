@@ -30,9 +30,7 @@ public static class WritebackGauge
         try
         {
             Span<byte> text = stackalloc byte[16384]; // about 6 KB on Linux 6
-            int length = 0, n;
-            while (length < text.Length && (n = Sys.Pread(fd, text[length..], length)) > 0) length += n;
-            return IsBacklogged(text[..length]);
+            return IsBacklogged(text[..Sys.PreadFull(fd, text, 0)]);
         }
         catch (PosixException)
         {

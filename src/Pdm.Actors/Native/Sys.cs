@@ -306,6 +306,14 @@ public static unsafe class Sys
         }
     }
 
+    /// <summary>Reads until <paramref name="buffer"/> is full or the file ends; returns the bytes read.</summary>
+    public static int PreadFull(int fd, Span<byte> buffer, long offset)
+    {
+        int done = 0, n;
+        while (done < buffer.Length && (n = Pread(fd, buffer[done..], offset + done)) > 0) done += n;
+        return done;
+    }
+
     public static void PwriteAll(int fd, ReadOnlySpan<byte> buffer, long offset)
     {
         fixed (byte* p = buffer)
