@@ -75,6 +75,7 @@ public sealed class FileCopier
                         Sys.MknodAt(targetDir, temp, st.Kind, 0, st.RdevMajor, st.RdevMinor);
                     }
                     if (Sys.IsRoot) Sys.ChownAt(targetDir, temp, st.Uid, st.Gid);
+                    CopyXattrsUnopened(sourceDir, name, targetDir, temp, warnings); // before chmod: an ACL sets mode bits
                     Sys.ChmodAt(targetDir, temp, st.Mode); // after chown, which clears setuid
                     Sys.SetTimesAt(targetDir, temp, st.Atime, st.Mtime);
                     break;
@@ -122,16 +123,18 @@ public sealed class FileCopier
                     continue;
                 }
                 bool unnamed = targetMissing && s_unnamedTemporaries;
+                bool inherits = Xattrs.GivesDefaultAcl(targetDir);
                 // Nobody can open an unnamed file by name: it is created with its final permissions,
-                // which spares the fchmod when the umask leaves them whole and there are no special bits.
+                // which spares the fchmod when the umask leaves them whole, there are no special bits
+                // and no default ACL of the directory masks them.
                 int dst = unnamed ? CreateUnnamed(targetDir, before.Mode & 0x1FF, ref unnamed) : -1;
                 if (!unnamed) dst = CreateTemporary(targetDir, temp);
-                bool modeSet = unnamed && (before.Mode & 0xE00) == 0 && (before.Mode & Sys.Umask & 0x1FF) == 0;
+                bool modeSet = unnamed && !inherits && (before.Mode & 0xE00) == 0 && (before.Mode & Sys.Umask & 0x1FF) == 0;
                 bool keep = false;
                 try
                 {
                     CopyData(src, dst, before, kernelCopy);
-                    try { Xattrs.Copy(src, dst, removeExtra: false); }
+                    try { Xattrs.Copy(src, dst, removeExtra: inherits); } // an inherited ACL the source lacks goes
                     catch (PosixException e) { warnings.Add(e); }
                     if (Sys.IsRoot) Sys.Fchown(dst, before.Uid, before.Gid);
                     if (!modeSet) Sys.Fchmod(dst, before.Mode);
@@ -161,6 +164,29 @@ public sealed class FileCopier
         finally
         {
             Sys.Close(src);
+        }
+    }
+
+    /// <summary>
+    /// A fifo's or a device's attributes, through O_PATH descriptors: neither entry is opened (a fifo
+    /// would wake a waiting writer, a device could act). The copy gets the source's attributes and
+    /// loses any it inherited from a default ACL of its directory.
+    /// </summary>
+    private static void CopyXattrsUnopened(int sourceDir, ReadOnlySpan<byte> name, int targetDir, ReadOnlySpan<byte> temp,
+        List<PosixException> warnings)
+    {
+        int src = -1, dst = -1;
+        try
+        {
+            src = Sys.OpenAt(sourceDir, name, Flags.O_PATH);
+            dst = Sys.OpenAt(targetDir, temp, Flags.O_PATH);
+            Xattrs.Copy(src, dst, removeExtra: true);
+        }
+        catch (PosixException e) { warnings.Add(e); }
+        finally
+        {
+            Sys.Close(src);
+            Sys.Close(dst);
         }
     }
 

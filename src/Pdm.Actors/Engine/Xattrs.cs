@@ -29,6 +29,14 @@ public static class Xattrs
         }
     }
 
+    /// <summary>
+    /// Whether entries created in directory <paramref name="dirFd"/> inherit from it: a directory with a
+    /// default ACL gives each new entry an access ACL made from it, and a mode masked by it instead of
+    /// by the umask (a minimal one, such as o::---, changes only the mode). A copy made there must
+    /// have its mode set and its attributes made the source's, extra ones removed.
+    /// </summary>
+    public static bool GivesDefaultAcl(int dirFd) => Sys.HasXattr(dirFd, "system.posix_acl_default\0"u8);
+
     /// <summary>Whether both descriptors carry the same attributes with the same values.</summary>
     public static bool Same(int a, int b)
     {

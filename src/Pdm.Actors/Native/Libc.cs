@@ -98,6 +98,20 @@ internal static unsafe partial class Libc
     [LibraryImport(C, EntryPoint = "fremovexattr", SetLastError = true)]
     internal static partial int fremovexattr(int fd, byte* name);
 
+    // The same by path, for descriptors opened O_PATH (fifos and devices, which are not opened for
+    // reading) through their /proc/self/fd link: the f* calls refuse those with EBADF.
+    [LibraryImport(C, EntryPoint = "listxattr", SetLastError = true)]
+    internal static partial nint listxattr(byte* path, byte* list, nuint size);
+
+    [LibraryImport(C, EntryPoint = "getxattr", SetLastError = true)]
+    internal static partial nint getxattr(byte* path, byte* name, byte* value, nuint size);
+
+    [LibraryImport(C, EntryPoint = "setxattr", SetLastError = true)]
+    internal static partial int setxattr(byte* path, byte* name, byte* value, nuint size, int flags);
+
+    [LibraryImport(C, EntryPoint = "removexattr", SetLastError = true)]
+    internal static partial int removexattr(byte* path, byte* name);
+
     [LibraryImport(C, EntryPoint = "mknodat", SetLastError = true)]
     internal static partial int mknodat(int dirFd, byte* path, uint mode, ulong dev);
 
@@ -168,6 +182,7 @@ internal static class Flags
     public static readonly int O_DIRECTORY = Arm ? 0x4000 : 0x10000;
     public static readonly int O_NOFOLLOW = Arm ? 0x8000 : 0x20000;
     public static readonly int O_TMPFILE = 0x400000 | O_DIRECTORY;
+    public const int O_PATH = 0x200000;
 
     public const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
     public const uint STATX_BASIC_STATS = 0x7ff;

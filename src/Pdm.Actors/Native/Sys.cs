@@ -338,12 +338,56 @@ public static unsafe class Sys
         return r < 0 ? -LastErrno : r;
     }
 
+    // Extended attributes through a descriptor. One opened O_PATH (a fifo or a device: opening those
+    // for reading could block, or act on the device) is refused by the f* calls with EBADF, and is
+    // then reached by its /proc/self/fd link, which leads to the entry without opening it.
+
+    private static nint FListXattr(int fd, byte* list, nuint size)
+    {
+        nint n = Libc.flistxattr(fd, list, size);
+        if (n >= 0 || LastErrno != Errno.EBADF) return n;
+        Span<byte> path = stackalloc byte[ProcFdPathMax];
+        fixed (byte* pp = ProcFdPath(fd, path)) return Libc.listxattr(pp, list, size);
+    }
+
+    private static nint FGetXattr(int fd, byte* name, byte* value, nuint size)
+    {
+        nint n = Libc.fgetxattr(fd, name, value, size);
+        if (n >= 0 || LastErrno != Errno.EBADF) return n;
+        Span<byte> path = stackalloc byte[ProcFdPathMax];
+        fixed (byte* pp = ProcFdPath(fd, path)) return Libc.getxattr(pp, name, value, size);
+    }
+
+    private static int FSetXattr(int fd, byte* name, byte* value, nuint size)
+    {
+        int r = Libc.fsetxattr(fd, name, value, size, 0);
+        if (r >= 0 || LastErrno != Errno.EBADF) return r;
+        Span<byte> path = stackalloc byte[ProcFdPathMax];
+        fixed (byte* pp = ProcFdPath(fd, path)) return Libc.setxattr(pp, name, value, size, 0);
+    }
+
+    private static int FRemoveXattr(int fd, byte* name)
+    {
+        int r = Libc.fremovexattr(fd, name);
+        if (r >= 0 || LastErrno != Errno.EBADF) return r;
+        Span<byte> path = stackalloc byte[ProcFdPathMax];
+        fixed (byte* pp = ProcFdPath(fd, path)) return Libc.removexattr(pp, name);
+    }
+
+    private const int ProcFdPathMax = 32;
+
+    /// <summary>"/proc/self/fd/N", NUL-terminated, in <paramref name="into"/>.</summary>
+    private static Span<byte> ProcFdPath(int fd, Span<byte> into) =>
+        System.Text.Unicode.Utf8.TryWrite(into, $"/proc/self/fd/{fd}\0", out int written)
+            ? into[..written]
+            : throw new ArgumentException($"needs {ProcFdPathMax} bytes", nameof(into));
+
     /// <summary>The names of fd's extended attributes, NUL-separated; empty when it has none.</summary>
     public static byte[] ListXattrs(int fd)
     {
         while (true)
         {
-            nint size = Libc.flistxattr(fd, null, 0);
+            nint size = FListXattr(fd, null, 0);
             if (size < 0)
             {
                 int e = LastErrno;
@@ -354,7 +398,7 @@ public static unsafe class Sys
             byte[] list = new byte[size];
             fixed (byte* p = list)
             {
-                nint n = Libc.flistxattr(fd, p, (nuint)list.Length);
+                nint n = FListXattr(fd, p, (nuint)list.Length);
                 if (n >= 0) return list.AsSpan(0, (int)n).ToArray();
                 if (LastErrno != Errno.ERANGE) throw new PosixException("listxattr", LastErrno);
             }
@@ -369,7 +413,7 @@ public static unsafe class Sys
         {
             while (true)
             {
-                nint size = Libc.fgetxattr(fd, pn, null, 0);
+                nint size = FGetXattr(fd, pn, null, 0);
                 if (size < 0)
                 {
                     if (LastErrno == Errno.ENODATA) return null;
@@ -378,7 +422,7 @@ public static unsafe class Sys
                 byte[] value = new byte[size];
                 fixed (byte* pv = value)
                 {
-                    nint n = Libc.fgetxattr(fd, pn, pv, (nuint)value.Length);
+                    nint n = FGetXattr(fd, pn, pv, (nuint)value.Length);
                     if (n >= 0) return value.AsSpan(0, (int)n).ToArray();
                     if (LastErrno != Errno.ERANGE) throw new PosixException("getxattr", LastErrno);
                 }
@@ -386,19 +430,29 @@ public static unsafe class Sys
         }
     }
 
+    /// <summary>
+    /// Whether fd has the attribute named by <paramref name="nameZ"/> (NUL-terminated): one call, no
+    /// copy of the value. False too where the filesystem has no attributes at all.
+    /// </summary>
+    public static bool HasXattr(int fd, ReadOnlySpan<byte> nameZ)
+    {
+        fixed (byte* pn = nameZ)
+            return FGetXattr(fd, pn, null, 0) >= 0;
+    }
+
     public static void SetXattr(int fd, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
         Span<byte> buf = stackalloc byte[Small];
         fixed (byte* pn = Z(name, buf))
         fixed (byte* pv = value)
-            Check(Libc.fsetxattr(fd, pn, pv, (nuint)value.Length, 0), "setxattr");
+            Check(FSetXattr(fd, pn, pv, (nuint)value.Length), "setxattr");
     }
 
     public static void RemoveXattr(int fd, ReadOnlySpan<byte> name)
     {
         Span<byte> buf = stackalloc byte[Small];
         fixed (byte* pn = Z(name, buf))
-            if (Libc.fremovexattr(fd, pn) < 0 && LastErrno != Errno.ENODATA)
+            if (FRemoveXattr(fd, pn) < 0 && LastErrno != Errno.ENODATA)
                 throw new PosixException("removexattr", LastErrno);
     }
 

@@ -71,7 +71,7 @@ public sealed class VerifyPlanner : IScanPlanner
         if (s.Kind == EntryKind.Symlink) return;
         if (s.Mode != t.Mode) scan.Differ(name, $"mode {Convert.ToString(s.Mode, 8).PadLeft(4, '0')} != {Convert.ToString(t.Mode, 8).PadLeft(4, '0')}");
         if (s.Mtime != t.Mtime) scan.Differ(name, $"mtime {s.Mtime.TotalNanoseconds} != {t.Mtime.TotalNanoseconds}");
-        if (s.Kind is EntryKind.File or EntryKind.Directory && !SameXattrs(scan, name, s.Kind)) scan.Differ(name, "xattrs differ");
+        if (!SameXattrs(scan, name, s.Kind)) scan.Differ(name, "xattrs differ");
     }
 
     private static bool SameContent(ScanState scan, ReadOnlySpan<byte> name)
@@ -82,7 +82,13 @@ public sealed class VerifyPlanner : IScanPlanner
 
     private static bool SameXattrs(ScanState scan, ReadOnlySpan<byte> name, EntryKind kind)
     {
-        int flags = Flags.O_RDONLY | Flags.O_NONBLOCK | (kind == EntryKind.Directory ? Flags.O_DIRECTORY : 0);
+        // Fifos and devices are reached without opening them, as the copy does.
+        int flags = kind switch
+        {
+            EntryKind.File => Flags.O_RDONLY | Flags.O_NONBLOCK,
+            EntryKind.Directory => Flags.O_RDONLY | Flags.O_NONBLOCK | Flags.O_DIRECTORY,
+            _ => Flags.O_PATH,
+        };
         int a = -1, b = -1;
         try
         {
