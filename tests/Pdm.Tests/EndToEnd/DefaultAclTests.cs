@@ -14,10 +14,19 @@ public sealed partial class DefaultAclTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
+    /// <summary>Source and target on an ext4 of the test's own, which takes POSIX ACLs wherever the scratch directory lives.</summary>
+    private (string Src, string Dst) OnExt4()
+    {
+        Assert.True(Tools.IsRoot, "this test runs as root, as CI does (it mounts an ext4)");
+        string fs = _tmp.MountExt4("fs", 64);
+        return (Path.Combine(fs, "src"), Path.Combine(fs, "dst"));
+    }
+
     [Fact]
     public void FilesCreatedUnderADefaultAclGetTheSourcesModeAndAttributes()
     {
-        string src = _tmp["src"], dst = _tmp["dst"], ledger = _tmp["ledger.db"];
+        var (src, dst) = OnExt4();
+        string ledger = _tmp["ledger.db"];
         Directory.CreateDirectory(Path.Combine(src, "minimal"));
         Directory.CreateDirectory(Path.Combine(src, "named"));
         Directory.CreateDirectory(dst);
@@ -72,7 +81,8 @@ public sealed partial class DefaultAclTests : IDisposable
     [Fact]
     public void VerifySeesAFifosAttributes()
     {
-        string src = _tmp["src"], dst = _tmp["dst"], ledger = _tmp["ledger.db"];
+        var (src, dst) = OnExt4();
+        string ledger = _tmp["ledger.db"];
         Directory.CreateDirectory(src);
         Assert.Equal(0, Tools.Run("mkfifo", [Path.Combine(src, "fifo")]).ExitCode);
         Assert.Equal(0, Tools.Pdm_("copy", src, dst, "--ledger", ledger).ExitCode);
