@@ -33,9 +33,11 @@ public static class Xattrs
     /// Whether entries created in directory <paramref name="dirFd"/> inherit from it: a directory with a
     /// default ACL gives each new entry an access ACL made from it, and a mode masked by it instead of
     /// by the umask (a minimal one, such as o::---, changes only the mode). A copy made there must
-    /// have its mode set and its attributes made the source's, extra ones removed.
+    /// have its mode set and its attributes made the source's, extra ones removed. Where the answer
+    /// is an error, that is done too: it is right either way, only dearer.
     /// </summary>
-    public static bool GivesDefaultAcl(int dirFd) => Sys.HasXattr(dirFd, "system.posix_acl_default\0"u8);
+    public static bool GivesDefaultAcl(int dirFd) =>
+        Sys.ProbeXattr(dirFd, "system.posix_acl_default\0"u8) is not (Errno.ENODATA or Errno.EOPNOTSUPP);
 
     /// <summary>Whether both descriptors carry the same attributes with the same values.</summary>
     public static bool Same(int a, int b)

@@ -345,7 +345,7 @@ public static unsafe class Sys
     private static nint FListXattr(int fd, byte* list, nuint size)
     {
         nint n = Libc.flistxattr(fd, list, size);
-        if (n >= 0 || LastErrno != Errno.EBADF) return n;
+        if (!RetryByPath(fd, n)) return n;
         Span<byte> path = stackalloc byte[ProcFdPathMax];
         fixed (byte* pp = ProcFdPath(fd, path)) return Libc.listxattr(pp, list, size);
     }
@@ -353,7 +353,7 @@ public static unsafe class Sys
     private static nint FGetXattr(int fd, byte* name, byte* value, nuint size)
     {
         nint n = Libc.fgetxattr(fd, name, value, size);
-        if (n >= 0 || LastErrno != Errno.EBADF) return n;
+        if (!RetryByPath(fd, n)) return n;
         Span<byte> path = stackalloc byte[ProcFdPathMax];
         fixed (byte* pp = ProcFdPath(fd, path)) return Libc.getxattr(pp, name, value, size);
     }
@@ -361,7 +361,7 @@ public static unsafe class Sys
     private static int FSetXattr(int fd, byte* name, byte* value, nuint size)
     {
         int r = Libc.fsetxattr(fd, name, value, size, 0);
-        if (r >= 0 || LastErrno != Errno.EBADF) return r;
+        if (!RetryByPath(fd, r)) return r;
         Span<byte> path = stackalloc byte[ProcFdPathMax];
         fixed (byte* pp = ProcFdPath(fd, path)) return Libc.setxattr(pp, name, value, size, 0);
     }
@@ -369,9 +369,23 @@ public static unsafe class Sys
     private static int FRemoveXattr(int fd, byte* name)
     {
         int r = Libc.fremovexattr(fd, name);
-        if (r >= 0 || LastErrno != Errno.EBADF) return r;
+        if (!RetryByPath(fd, r)) return r;
         Span<byte> path = stackalloc byte[ProcFdPathMax];
         fixed (byte* pp = ProcFdPath(fd, path)) return Libc.removexattr(pp, name);
+    }
+
+    /// <summary>
+    /// Whether an f*xattr call that returned <paramref name="result"/> is to be made again by path:
+    /// it failed with EBADF and fd is an O_PATH descriptor (a descriptor that is not open at all
+    /// keeps its EBADF, and its number is never looked up under /proc).
+    /// </summary>
+    private static bool RetryByPath(int fd, nint result)
+    {
+        if (result >= 0 || LastErrno != Errno.EBADF) return false;
+        int flags = Libc.fcntl(fd, Flags.F_GETFL, 0);
+        if (flags >= 0 && (flags & Flags.O_PATH) != 0) return true;
+        Marshal.SetLastPInvokeError(Errno.EBADF);
+        return false;
     }
 
     private const int ProcFdPathMax = 32;
@@ -431,13 +445,13 @@ public static unsafe class Sys
     }
 
     /// <summary>
-    /// Whether fd has the attribute named by <paramref name="nameZ"/> (NUL-terminated): one call, no
-    /// copy of the value. False too where the filesystem has no attributes at all.
+    /// 0 if fd has the attribute named by <paramref name="nameZ"/> (NUL-terminated), else the errno:
+    /// ENODATA without it, EOPNOTSUPP where the filesystem has none. One call, no copy of the value.
     /// </summary>
-    public static bool HasXattr(int fd, ReadOnlySpan<byte> nameZ)
+    public static int ProbeXattr(int fd, ReadOnlySpan<byte> nameZ)
     {
         fixed (byte* pn = nameZ)
-            return FGetXattr(fd, pn, null, 0) >= 0;
+            return FGetXattr(fd, pn, null, 0) >= 0 ? 0 : LastErrno;
     }
 
     public static void SetXattr(int fd, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
