@@ -108,7 +108,7 @@ public sealed class FileCopyActor(FileCopier copier)
             catch (PosixException) { leaderFd = -1; }
             bool leaderReady = leaderFd >= 0 && s.Kind == EntryKind.File
                 && Sys.TryStat(leaderFd, leaderName, out var lt) == 0 && lt.Kind == EntryKind.File
-                && lt.Size == s.Size && lt.Mtime == s.Mtime;
+                && lt.Size == s.Size && ctx.TargetTimes.Holds(s.Mtime, lt.Mtime);
             if (!leaderReady)
             {
                 long bytes = copier.CopyEntry(src, dst, entry.Name, temp, IsDirectory(dst, entry.Name), warnings);

@@ -1,3 +1,4 @@
+using Pdm.Engine;
 using Pdm.Ledger;
 using Pdm.Native;
 
@@ -13,12 +14,15 @@ public sealed class PassContext : IDisposable
     public int SourceRoot { get; }
     /// <summary>The target's root; -1 when a dry run finds none.</summary>
     public int TargetRoot { get; }
+    /// <summary>The step of the target's timestamps: times are compared to it (<see cref="TimeGranularity"/>).</summary>
+    public TimeGranularity TargetTimes { get; }
 
     private PassContext(PassInfo pass, int sourceRoot, int targetRoot)
     {
         Pass = pass;
         SourceRoot = sourceRoot;
         TargetRoot = targetRoot;
+        TargetTimes = targetRoot >= 0 ? TimeGranularity.OfDirectory(targetRoot) : TimeGranularity.Nanosecond;
     }
 
     public static PassContext Open(PassInfo pass)

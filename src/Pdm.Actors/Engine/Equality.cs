@@ -19,14 +19,17 @@ public enum Verdict
 
 /// <summary>
 /// The copy pass's equality, in one place (GUIDE §2): a target entry matches when type, size and
-/// mtime to the nanosecond agree, for symlinks the link target too, for devices the device number.
+/// mtime agree (to the nanosecond, or to the step of a coarser target's timestamps), for symlinks
+/// the link target too, for devices the device number.
 /// Mode and owner (owner only when running as root, who can set it) are metadata: fixed in place.
 /// Directories always "match"; their own metadata is applied when they are finalized.
 /// </summary>
 public static class Equality
 {
     /// <param name="linkTargetsEqual">for two symlinks: whether readlink gives the same bytes (the caller reads them).</param>
-    public static Verdict Compare(in FileStat source, in FileStat? target, bool compareOwner, bool linkTargetsEqual = true)
+    /// <param name="targetTimes">the step of the target's timestamps; default: exact</param>
+    public static Verdict Compare(in FileStat source, in FileStat? target, bool compareOwner, bool linkTargetsEqual = true,
+        TimeGranularity targetTimes = default)
     {
         if (target is not { } t) return Verdict.Missing;
         if (source.Kind == EntryKind.Directory)
@@ -35,7 +38,7 @@ public static class Equality
         if (t.Kind != source.Kind) return Verdict.Differs;
         bool sameContent = source.Kind switch
         {
-            EntryKind.File => source.Size == t.Size && source.Mtime == t.Mtime,
+            EntryKind.File => source.Size == t.Size && targetTimes.Holds(source.Mtime, t.Mtime),
             EntryKind.Symlink => source.Size == t.Size && linkTargetsEqual,
             EntryKind.CharDevice or EntryKind.BlockDevice => source.RdevMajor == t.RdevMajor && source.RdevMinor == t.RdevMinor,
             _ => true,

@@ -383,8 +383,9 @@ public sealed class FileCopier
     /// <summary>
     /// A directory's own metadata, applied once everything inside it is done. Only what differs is
     /// set: on a pass that finds nothing changed a directory costs two fstat calls, and its ctime stays.
+    /// Times are compared to the step of the target's (<paramref name="targetTimes"/>).
     /// </summary>
-    public void ApplyDirectoryMetadata(int sourceDirFd, int targetDirFd, List<PosixException> warnings)
+    public void ApplyDirectoryMetadata(int sourceDirFd, int targetDirFd, TimeGranularity targetTimes, List<PosixException> warnings)
     {
         var st = Sys.Fstat(sourceDirFd);
         var current = Sys.Fstat(targetDirFd);
@@ -393,7 +394,8 @@ public sealed class FileCopier
         bool chown = Sys.IsRoot && (current.Uid != st.Uid || current.Gid != st.Gid);
         if (chown) Sys.Fchown(targetDirFd, st.Uid, st.Gid);
         if (chown || (current.Mode & 0xFFF) != (st.Mode & 0xFFF)) Sys.Fchmod(targetDirFd, st.Mode);
-        if (current.Atime != st.Atime || current.Mtime != st.Mtime) Sys.Futimens(targetDirFd, st.Atime, st.Mtime);
+        if (!targetTimes.Holds(st.Atime, current.Atime) || !targetTimes.Holds(st.Mtime, current.Mtime))
+            Sys.Futimens(targetDirFd, st.Atime, st.Mtime);
     }
 
     private static void ApplyMetadata(int src, int dst, in FileStat st, bool setTimes, List<PosixException> warnings)

@@ -26,13 +26,14 @@ public sealed class TempTree : IDisposable
     /// Mounts a new ext4 of <paramref name="mebibytes"/> MiB (as root, on a loop device over an image
     /// beside it) at <paramref name="relative"/>, unmounted on dispose; returns its path. For what
     /// needs a filesystem on a block device wherever the scratch directory lives (tmpfs, say).
+    /// <paramref name="mkfsOptions"/> go to mkfs.ext4 ("-I", "128": inodes without room for sub-second times).
     /// </summary>
-    public string MountExt4(string relative, int mebibytes)
+    public string MountExt4(string relative, int mebibytes, params string[] mkfsOptions)
     {
         string path = this[relative], image = path + ".img";
         Directory.CreateDirectory(path);
         using (var f = File.Create(image)) f.SetLength((long)mebibytes << 20);
-        var mkfs = Tools.Run("mkfs.ext4", ["-q", "-F", image]);
+        var mkfs = Tools.Run("mkfs.ext4", ["-q", "-F", .. mkfsOptions, image]);
         Assert.True(mkfs.ExitCode == 0, "mkfs.ext4: " + mkfs.Stderr);
         var mount = Tools.Run("mount", ["-o", "loop", image, path]);
         Assert.True(mount.ExitCode == 0, "mount: " + mount.Stderr);

@@ -85,7 +85,7 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
             try { linkTargetsEqual = Sys.ReadLinkAt(scan.Source, name).AsSpan().SequenceEqual(Sys.ReadLinkAt(scan.Target, name)); }
             catch (PosixException) { linkTargetsEqual = false; }
         }
-        var verdict = Equality.Compare(s, target, compareOwner: Sys.IsRoot, linkTargetsEqual);
+        var verdict = Equality.Compare(s, target, compareOwner: Sys.IsRoot, linkTargetsEqual, scan.Context.TargetTimes);
         if (scan.Options.Checksum && s.Kind == EntryKind.File && target is { Kind: EntryKind.File } tf && tf.Size == s.Size)
             verdict = ChecksumVerdict(scan, name, s, tf);
         long size = s.Kind == EntryKind.File ? s.Size : 0;
@@ -123,7 +123,7 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
             if (!ContentComparer.Same(scan.Source, scan.Target, name)) return Verdict.Differs;
         }
         catch (PosixException) { return Verdict.Differs; }
-        bool metaEqual = s.Mode == t.Mode && (!Sys.IsRoot || (s.Uid == t.Uid && s.Gid == t.Gid)) && s.Mtime == t.Mtime;
+        bool metaEqual = s.Mode == t.Mode && (!Sys.IsRoot || (s.Uid == t.Uid && s.Gid == t.Gid)) && scan.Context.TargetTimes.Holds(s.Mtime, t.Mtime);
         return metaEqual ? Verdict.Equal : Verdict.MetadataDiffers;
     }
 
@@ -134,7 +134,8 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
     /// </summary>
     private static bool IsLinkedToLeader(ScanState scan, in FileStat source, in FileStat target, byte[] leaderPath)
     {
-        if (target.Kind != EntryKind.File || target.Size != source.Size || target.Mtime != source.Mtime) return false;
+        if (target.Kind != EntryKind.File || target.Size != source.Size || !scan.Context.TargetTimes.Holds(source.Mtime, target.Mtime))
+            return false;
         var (leaderDir, leaderName) = ByteNames.Split(leaderPath);
         bool sameDir = leaderDir.AsSpan().SequenceEqual(scan.Item.Dir);
         int fd = -1;
@@ -160,7 +161,7 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
         {
             if (scan.Item.SweepTemporaries) SweepTemporaries(scan.Target);
             var warnings = new List<PosixException>();
-            copier.ApplyDirectoryMetadata(scan.Source, scan.Target, warnings);
+            copier.ApplyDirectoryMetadata(scan.Source, scan.Target, scan.Context.TargetTimes, warnings);
             foreach (var w in warnings) scan.Outcome.Fail(scan.Item.Dir, w.Operation, w.Errno, w.Reason);
         }
         catch (PosixException e)
