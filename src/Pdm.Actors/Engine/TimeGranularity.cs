@@ -23,7 +23,10 @@ public readonly record struct TimeGranularity
 
     /// <summary>Whether <paramref name="target"/> is <paramref name="source"/> as a filesystem of this step holds it.</summary>
     public bool Holds(TimeNs source, TimeNs target) =>
-        source == target || (Nanoseconds > 1 && target == new TimeNs(source.Seconds, source.Nanoseconds - (uint)(source.Nanoseconds % Nanoseconds)));
+        source == target || (Nanoseconds > 1 && target == Truncated(source));
+
+    /// <summary>As the kernel stores a time on such a filesystem: rounded down (nanoseconds are never negative).</summary>
+    private TimeNs Truncated(TimeNs t) => new(t.Seconds, t.Nanoseconds - (uint)(t.Nanoseconds % Nanoseconds));
 
     /// <summary>
     /// The step of a filesystem, read off times its kernel set (ctimes: no program can choose
@@ -41,31 +44,26 @@ public readonly record struct TimeGranularity
 
     /// <summary>
     /// The step of the filesystem holding directory <paramref name="dirFd"/>, from the ctimes of
-    /// the directory and of up to <paramref name="samples"/> entries in it. Only reads.
+    /// the directory and of up to <paramref name="samples"/> entries in it. Only reads; an entry
+    /// that cannot be read is not a sample.
     /// </summary>
     public static TimeGranularity OfDirectory(int dirFd, int samples = 16)
     {
         var dir = Sys.Fstat(dirFd);
         var ctimes = new List<TimeNs> { dir.Ctime };
-        int fd = Sys.OpenAt(dirFd, "."u8, Flags.O_RDONLY | Flags.O_DIRECTORY); // its own position for getdents
+        int fd = -1;
         try
         {
+            fd = Sys.OpenAt(dirFd, "."u8, Flags.O_RDONLY | Flags.O_DIRECTORY); // its own position for getdents
             using var reader = new DirectoryReader(fd);
             while (ctimes.Count <= samples && reader.Next(out var name, out _))
                 if (Sys.TryStat(fd, name, out var st) == 0 && st.Dev == dir.Dev) ctimes.Add(st.Ctime); // not a mount inside
         }
+        catch (PosixException) { } // the samples so far decide
         finally
         {
             Sys.Close(fd);
         }
         return Infer(ctimes);
     }
-
-    public override string ToString() => Nanoseconds switch
-    {
-        NanosPerSecond => "1 s",
-        >= 1_000_000 => $"{Nanoseconds / 1_000_000} ms",
-        >= 1_000 => $"{Nanoseconds / 1_000} µs",
-        _ => $"{Nanoseconds} ns",
-    };
 }
