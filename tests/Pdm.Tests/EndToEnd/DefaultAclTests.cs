@@ -79,7 +79,7 @@ public sealed partial class DefaultAclTests : IDisposable
     }
 
     [Fact]
-    public void VerifySeesAFifosAttributes()
+    public void VerifySeesTheAttributesOfFifosAndOfTheRoot()
     {
         var (src, dst) = OnExt4();
         string ledger = _tmp["ledger.db"];
@@ -91,7 +91,11 @@ public sealed partial class DefaultAclTests : IDisposable
         SetAcl(Path.Combine(dst, "fifo"), "system.posix_acl_access", OwnAcl);
         var verify = Tools.Pdm_("verify", src, dst, "--ledger", ledger);
         Assert.NotEqual(0, verify.ExitCode);
-        Assert.Contains("xattrs differ", verify.Stdout + verify.Stderr);
+        Assert.Contains("fifo: verify: xattrs differ", verify.Stderr);
+
+        SetAcl(dst, "system.posix_acl_default", (UserObj, 7, 0), (GroupObj, 0, 0), (Other, 0, 0));
+        verify = Tools.Pdm_("verify", src, dst, "--ledger", ledger);
+        Assert.Contains("  .: verify: xattrs differ", verify.Stderr); // the root is listed as "."
     }
 
     private static readonly (ushort Tag, ushort Perm, uint Id)[] OwnAcl = [(UserObj, 6, 0), (User, 4, 42), (GroupObj, 4, 0), (Mask, 4, 0), (Other, 4, 0)];

@@ -119,5 +119,9 @@ public sealed class VerifyPlanner : IScanPlanner
         if (Sys.IsRoot && (s.Uid != t.Uid || s.Gid != t.Gid)) scan.Differ([], $"owner {s.Uid}:{s.Gid} != {t.Uid}:{t.Gid}");
         if (s.Mode != t.Mode) scan.Differ([], "mode differs");
         if (!scan.Context.TargetTimes.Holds(s.Mtime, t.Mtime)) scan.Differ([], $"mtime {s.Mtime.TotalNanoseconds} != {t.Mtime.TotalNanoseconds}");
+        bool sameXattrs;
+        try { sameXattrs = Xattrs.Same(scan.Source, scan.Target); }
+        catch (PosixException) { sameXattrs = false; }
+        if (!sameXattrs) scan.Differ([], "xattrs differ");
     }
 }
