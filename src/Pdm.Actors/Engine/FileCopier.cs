@@ -134,7 +134,7 @@ public sealed class FileCopier
                 try
                 {
                     CopyData(src, dst, before, kernelCopy);
-                    try { Xattrs.Copy(src, dst, removeExtra: inherits); } // an inherited ACL the source lacks goes
+                    try { Xattrs.Copy(src, dst, inherits ? ExtraXattrs.RemoveAcls : ExtraXattrs.Keep); }
                     catch (PosixException e) { warnings.Add(e); }
                     if (Sys.IsRoot) Sys.Fchown(dst, before.Uid, before.Gid);
                     if (!modeSet) Sys.Fchmod(dst, before.Mode);
@@ -180,7 +180,7 @@ public sealed class FileCopier
         {
             src = Sys.OpenAt(sourceDir, name, Flags.O_PATH);
             dst = Sys.OpenAt(targetDir, temp, Flags.O_PATH);
-            Xattrs.Copy(src, dst, removeExtra: true);
+            Xattrs.Copy(src, dst, ExtraXattrs.RemoveAcls);
         }
         catch (PosixException e) { warnings.Add(e); }
         finally
@@ -389,7 +389,7 @@ public sealed class FileCopier
     {
         var st = Sys.Fstat(sourceDirFd);
         var current = Sys.Fstat(targetDirFd);
-        try { Xattrs.Copy(sourceDirFd, targetDirFd, removeExtra: true); }
+        try { Xattrs.Copy(sourceDirFd, targetDirFd, ExtraXattrs.Remove); }
         catch (PosixException e) { warnings.Add(e); }
         bool chown = Sys.IsRoot && (current.Uid != st.Uid || current.Gid != st.Gid);
         if (chown) Sys.Fchown(targetDirFd, st.Uid, st.Gid);
@@ -400,7 +400,7 @@ public sealed class FileCopier
 
     private static void ApplyMetadata(int src, int dst, in FileStat st, bool setTimes, List<PosixException> warnings)
     {
-        try { Xattrs.Copy(src, dst, removeExtra: true); }
+        try { Xattrs.Copy(src, dst, ExtraXattrs.Remove); }
         catch (PosixException e) { warnings.Add(e); }
         if (Sys.IsRoot) Sys.Fchown(dst, st.Uid, st.Gid);
         Sys.Fchmod(dst, st.Mode);

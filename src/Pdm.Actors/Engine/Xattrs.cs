@@ -2,14 +2,28 @@ using Pdm.Native;
 
 namespace Pdm.Engine;
 
+/// <summary>What becomes of the target's attributes that the source does not have.</summary>
+public enum ExtraXattrs
+{
+    /// <summary>Left alone: a new entry has none, unless a default ACL of its directory gave it one.</summary>
+    Keep,
+    /// <summary>
+    /// POSIX ACLs removed: those a default ACL gave a new entry. Anything else stays, such as the
+    /// security label the kernel gives every new entry under SELinux, which nobody may remove.
+    /// </summary>
+    RemoveAcls,
+    /// <summary>All removed: an existing entry is made the source's.</summary>
+    Remove,
+}
+
 /// <summary>Extended attributes (POSIX ACLs among them: system.posix_acl_*) from one descriptor to another.</summary>
 public static class Xattrs
 {
     /// <summary>
-    /// Gives <paramref name="targetFd"/> the source's attributes; with <paramref name="removeExtra"/>
-    /// it also drops attributes the source does not have. Throws on the first attribute it cannot set.
+    /// Gives <paramref name="targetFd"/> the source's attributes, and drops the target's others as
+    /// <paramref name="extra"/> says. Throws on the first attribute it cannot set.
     /// </summary>
-    public static void Copy(int sourceFd, int targetFd, bool removeExtra)
+    public static void Copy(int sourceFd, int targetFd, ExtraXattrs extra)
     {
         byte[] names = Sys.ListXattrs(sourceFd);
         foreach (var range in Names(names))
@@ -17,24 +31,26 @@ public static class Xattrs
             var name = names.AsSpan(range);
             var value = Sys.GetXattr(sourceFd, name);
             if (value is null) continue; // removed meanwhile
-            if (removeExtra && Sys.GetXattr(targetFd, name) is { } current && current.AsSpan().SequenceEqual(value)) continue;
+            if (extra != ExtraXattrs.Keep && Sys.GetXattr(targetFd, name) is { } current && current.AsSpan().SequenceEqual(value)) continue;
             Sys.SetXattr(targetFd, name, value);
         }
-        if (!removeExtra) return;
+        if (extra == ExtraXattrs.Keep) return;
         byte[] existing = Sys.ListXattrs(targetFd);
         foreach (var range in Names(existing))
         {
             var name = existing.AsSpan(range);
-            if (!Contains(names, name)) Sys.RemoveXattr(targetFd, name);
+            if (Contains(names, name)) continue;
+            if (extra == ExtraXattrs.Remove || name.StartsWith("system.posix_acl_"u8)) Sys.RemoveXattr(targetFd, name);
         }
     }
 
     /// <summary>
-    /// Whether entries created in directory <paramref name="dirFd"/> inherit from it: a directory with a
-    /// default ACL gives each new entry an access ACL made from it, and a mode masked by it instead of
-    /// by the umask (a minimal one, such as o::---, changes only the mode). A copy made there must
-    /// have its mode set and its attributes made the source's, extra ones removed. Where the answer
-    /// is an error, that is done too: it is right either way, only dearer.
+    /// Whether entries created in directory <paramref name="dirFd"/> inherit from it: a directory
+    /// with a default ACL gives each new entry an access ACL made from it, and a mode masked by it
+    /// instead of by the umask (a minimal one, such as o::---, changes only the mode). A copy made
+    /// there must have its mode set and the ACLs it inherited removed (<see
+    /// cref="ExtraXattrs.RemoveAcls"/>). Where the answer is an error, that is done too: it is
+    /// right either way, only dearer.
     /// </summary>
     public static bool GivesDefaultAcl(int dirFd) =>
         Sys.ProbeXattr(dirFd, "system.posix_acl_default\0"u8) is not (Errno.ENODATA or Errno.EOPNOTSUPP);
