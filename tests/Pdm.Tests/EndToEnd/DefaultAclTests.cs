@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Pdm.Tests.Support;
 
 namespace Pdm.Tests.EndToEnd;
@@ -98,7 +99,9 @@ public sealed partial class DefaultAclTests : IDisposable
         Assert.Contains("  .: verify: xattrs differ", verify.Stderr); // the root is listed as "."
     }
 
-    private static readonly (ushort Tag, ushort Perm, uint Id)[] OwnAcl = [(UserObj, 6, 0), (User, 4, 42), (GroupObj, 4, 0), (Mask, 4, 0), (Other, 4, 0)];
+    /// <summary>An access ACL of the file's own: rw-, user 42 r--, group r--, mask r--, other r--.</summary>
+    private static readonly (ushort Tag, ushort Perm, uint Id)[] OwnAcl =
+        [(UserObj, 6, 0), (User, 4, 42), (GroupObj, 4, 0), (Mask, 4, 0), (Other, 4, 0)];
 
     private const ushort UserObj = 0x01, User = 0x02, GroupObj = 0x04, Mask = 0x10, Other = 0x20;
 
@@ -125,7 +128,7 @@ public sealed partial class DefaultAclTests : IDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(e[4..], tag is User ? id : uint.MaxValue);
         }
         Assert.True(Native.setxattr(path, name, value, (nuint)value.Length, 0) == 0,
-            $"setxattr {name} on {path}: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+            $"setxattr {name} on {path}: errno {Marshal.GetLastPInvokeError()}");
     }
 
     private static void RemoveXattr(string path, string name) => Native.removexattr(path, name);
@@ -140,13 +143,13 @@ public sealed partial class DefaultAclTests : IDisposable
 
     private static partial class Native
     {
-        [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true, StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+        [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int setxattr(string path, string name, byte[] value, nuint size, int flags);
 
-        [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true, StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+        [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int removexattr(string path, string name);
 
-        [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true, StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+        [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial nint getxattr(string path, string name, byte[] value, nuint size);
     }
 }
