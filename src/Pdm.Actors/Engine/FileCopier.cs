@@ -287,7 +287,8 @@ public sealed class FileCopier
     {
         long end = offset + length;
         if (!kernelCopy.CopyFileRangeRefused && CopyInKernel(src, dst, ref offset, end, kernelCopy)) return;
-        if (length >= DirectCopy.MinBytes && kernelCopy.WritesDirect) DirectCopy.CopyAligned(src, dst, ref offset, end, kernelCopy);
+        if (length >= DirectCopy.MinBytes && kernelCopy.WritesDirect)
+            DirectCopy.CopyAligned(src, dst, ref offset, end, kernelCopy);
         if (offset == end) return;
         if (!kernelCopy.SendfileRefused && Send(src, dst, ref offset, end, kernelCopy)) return;
         CopyByReading(src, dst, offset, end);
@@ -385,7 +386,8 @@ public sealed class FileCopier
     /// set: on a pass that finds nothing changed a directory costs two fstat calls, and its ctime stays.
     /// Times are compared to the step of the target's (<paramref name="targetTimes"/>).
     /// </summary>
-    public void ApplyDirectoryMetadata(int sourceDirFd, int targetDirFd, TimeGranularity targetTimes, List<PosixException> warnings)
+    public void ApplyDirectoryMetadata(int sourceDirFd, int targetDirFd, TimeGranularity targetTimes,
+        List<PosixException> warnings)
     {
         var st = Sys.Fstat(sourceDirFd);
         var current = Sys.Fstat(targetDirFd);

@@ -53,7 +53,7 @@ public static class Xattrs
     /// right either way, only dearer.
     /// </summary>
     public static bool GivesDefaultAcl(int dirFd) =>
-        Sys.ProbeXattr(dirFd, "system.posix_acl_default\0"u8) is not (Errno.ENODATA or Errno.EOPNOTSUPP);
+        Sys.ProbeXattr(dirFd, "system.posix_acl_default"u8) is not (Errno.ENODATA or Errno.EOPNOTSUPP);
 
     /// <summary>Whether both descriptors carry the same attributes with the same values.</summary>
     public static bool Same(int a, int b)

@@ -445,12 +445,13 @@ public static unsafe class Sys
     }
 
     /// <summary>
-    /// 0 if fd has the attribute named by <paramref name="nameZ"/> (NUL-terminated), else the errno:
-    /// ENODATA without it, EOPNOTSUPP where the filesystem has none. One call, no copy of the value.
+    /// 0 if fd has the attribute <paramref name="name"/>, else the errno: ENODATA without it,
+    /// EOPNOTSUPP where the filesystem has none. One call, no copy of the value.
     /// </summary>
-    public static int ProbeXattr(int fd, ReadOnlySpan<byte> nameZ)
+    public static int ProbeXattr(int fd, ReadOnlySpan<byte> name)
     {
-        fixed (byte* pn = nameZ)
+        Span<byte> buf = stackalloc byte[Small];
+        fixed (byte* pn = Z(name, buf))
             return FGetXattr(fd, pn, null, 0) >= 0 ? 0 : LastErrno;
     }
 

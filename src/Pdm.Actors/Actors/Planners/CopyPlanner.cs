@@ -123,7 +123,8 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
             if (!ContentComparer.Same(scan.Source, scan.Target, name)) return Verdict.Differs;
         }
         catch (PosixException) { return Verdict.Differs; }
-        bool metaEqual = s.Mode == t.Mode && (!Sys.IsRoot || (s.Uid == t.Uid && s.Gid == t.Gid)) && scan.Context.TargetTimes.Holds(s.Mtime, t.Mtime);
+        bool metaEqual = s.Mode == t.Mode && (!Sys.IsRoot || (s.Uid == t.Uid && s.Gid == t.Gid))
+            && scan.Context.TargetTimes.Holds(s.Mtime, t.Mtime);
         return metaEqual ? Verdict.Equal : Verdict.MetadataDiffers;
     }
 
@@ -134,8 +135,8 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
     /// </summary>
     private static bool IsLinkedToLeader(ScanState scan, in FileStat source, in FileStat target, byte[] leaderPath)
     {
-        if (target.Kind != EntryKind.File || target.Size != source.Size || !scan.Context.TargetTimes.Holds(source.Mtime, target.Mtime))
-            return false;
+        if (target.Kind != EntryKind.File || target.Size != source.Size) return false;
+        if (!scan.Context.TargetTimes.Holds(source.Mtime, target.Mtime)) return false;
         var (leaderDir, leaderName) = ByteNames.Split(leaderPath);
         bool sameDir = leaderDir.AsSpan().SequenceEqual(scan.Item.Dir);
         int fd = -1;
