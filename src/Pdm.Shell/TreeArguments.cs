@@ -1,3 +1,4 @@
+using Pdm.Engine;
 using Pdm.Native;
 
 namespace Pdm.Shell;
@@ -52,15 +53,14 @@ public static class TreeArguments
             throw new UsageException($"target {target}: {Sys.ErrorMessage(e)}");
         }
 
-        if (src.AsSpan().SequenceEqual(dst)) throw new UsageException($"source and target are the same directory ({ByteNames.Escape(src)})");
-        if (IsInside(dst, src)) throw new UsageException($"target {target} is inside the source {source}");
-        if (IsInside(src, dst)) throw new UsageException($"source {source} is inside the target {target}");
+        switch (TreeOverlap.Of(src, dst, exists))
+        {
+            case Overlap.Same: throw new UsageException($"source and target are the same directory ({ByteNames.Escape(src)})");
+            case Overlap.TargetInsideSource: throw new UsageException($"target {target} is inside the source {source}");
+            case Overlap.SourceInsideTarget: throw new UsageException($"source {source} is inside the target {target}");
+        }
         return new TreePair(src, dst, exists);
     }
-
-    private static bool IsInside(byte[] inner, byte[] outer) =>
-        outer.AsSpan().SequenceEqual("/"u8)
-        || (inner.Length > outer.Length && inner.AsSpan().StartsWith(outer) && inner[outer.Length] == (byte)'/');
 
     /// <summary>Creates the target directory (owner-only until the pass finalizes it).</summary>
     public static void CreateTarget(TreePair pair)

@@ -56,6 +56,37 @@ public sealed class BadInputTests : IDisposable
     public void ASourceInsideTheTargetIsRefused() =>
         AssertRefused("inside the target", "copy", _tmp["src/inner"], _tmp["src"], "--ledger", _tmp["l.db"]);
 
+    // The same directory under another name, through bind mounts: decided by identity, not by the paths' text.
+
+    [Fact]
+    public void ATargetInsideTheSourceThroughABindMountIsRefused()
+    {
+        string alias = _tmp.BindMount(_tmp["src"], "alias");
+        AssertRefused("inside the source", "copy", _tmp["src"], Path.Combine(alias, "inner", "copy"), "--ledger", _tmp["l.db"]);
+    }
+
+    [Fact]
+    public void TheSourceAndItsBindMountAreTheSameDirectory()
+    {
+        string alias = _tmp.BindMount(_tmp["src"], "alias");
+        AssertRefused("the same directory", "copy", _tmp["src"], alias, "--ledger", _tmp["l.db"]);
+    }
+
+    [Fact]
+    public void ASourceInsideTheTargetThroughABindMountIsRefused()
+    {
+        string alias = _tmp.BindMount(_tmp["src"], "alias");
+        AssertRefused("inside the target", "copy", Path.Combine(alias, "inner"), _tmp["src"], "--ledger", _tmp["l.db"]);
+    }
+
+    [Fact]
+    public void ATargetInABindMountOfASubdirectoryOfTheSourceIsRefused()
+    {
+        // No ".." leads from the mount back into the source: its place in the filesystem does.
+        string sub = _tmp.BindMount(_tmp["src/inner"], "sub");
+        AssertRefused("inside the source", "copy", _tmp["src"], Path.Combine(sub, "copy"), "--ledger", _tmp["l.db"]);
+    }
+
     [Fact]
     public void ATargetWhoseParentIsMissingIsRefused() =>
         AssertRefused("parent directory", "copy", _tmp["src"], _tmp["no/such/dst"], "--ledger", _tmp["l.db"]);
@@ -67,6 +98,10 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void ALedgerInAMissingDirectoryIsRefused() =>
         AssertRefused("cannot create ledger", "copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["nodir/l.db"]);
+
+    [Fact]
+    public void ALedgerWhereNoneCanBeCreatedIsRefused() =>
+        AssertRefused("cannot create ledger", "copy", _tmp["src"], _tmp["dst"], "--ledger", "/proc/pdm-ledger.db");
 
     [Fact]
     public void ALedgerPathThatIsADirectoryIsRefused() =>

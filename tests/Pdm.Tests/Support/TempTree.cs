@@ -18,7 +18,7 @@ public sealed class TempTree : IDisposable
         Directory.CreateDirectory(path);
         var mount = Tools.Run("mount", ["-t", "tmpfs", "-o", options, "tmpfs", path]);
         Assert.True(mount.ExitCode == 0, "mount: " + mount.Stderr);
-        _mounts.Add(path);
+        _mounts.Insert(0, path);
         return path;
     }
 
@@ -37,7 +37,18 @@ public sealed class TempTree : IDisposable
         Assert.True(mkfs.ExitCode == 0, "mkfs.ext4: " + mkfs.Stderr);
         var mount = Tools.Run("mount", ["-o", "loop", image, path]);
         Assert.True(mount.ExitCode == 0, "mount: " + mount.Stderr);
-        _mounts.Add(path);
+        _mounts.Insert(0, path);
+        return path;
+    }
+
+    /// <summary>Bind-mounts <paramref name="from"/> at <paramref name="relative"/> (as root), unmounted on dispose; returns its path.</summary>
+    public string BindMount(string from, string relative)
+    {
+        string path = this[relative];
+        Directory.CreateDirectory(path);
+        var mount = Tools.Run("mount", ["--bind", from, path]);
+        Assert.True(mount.ExitCode == 0, "mount --bind: " + mount.Stderr);
+        _mounts.Insert(0, path); // unmounted before what it was made on
         return path;
     }
 
@@ -54,6 +65,14 @@ public sealed class TempTree : IDisposable
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        try { using var p = Process.Start(psi)!; p.WaitForExit(); } catch (System.ComponentModel.Win32Exception) { }
+        try
+        {
+            using var p = Process.Start(psi)!;
+            // Drained as they come: chattr -R says something about every fifo and device, and a full pipe would stop it.
+            var drained = Task.WhenAll(p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync());
+            p.WaitForExit();
+            drained.Wait();
+        }
+        catch (System.ComponentModel.Win32Exception) { }
     }
 }
