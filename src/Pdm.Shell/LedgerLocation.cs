@@ -5,22 +5,47 @@ namespace Pdm.Shell;
 
 /// <summary>
 /// Where the embedded ledger lives: --ledger PATH, else $PDM_LEDGER, else the config's "ledger", else
-/// $XDG_STATE_HOME/pdm/ledger.db, else ~/.local/state/pdm/ledger.db.
+/// ledger.db in pdm's state directory (<see cref="StateDirectory"/>). Never relative to the current
+/// directory unless the user wrote a relative path: run from inside a source, a default there would
+/// put the live ledger into the tree being copied.
 /// </summary>
 public static class LedgerLocation
 {
+    /// <summary>Where root keeps its state when it has no home (a service, `env -i`).</summary>
+    public const string SystemStateDirectory = "/var/lib/pdm";
+
+    /// <summary>
+    /// $XDG_STATE_HOME/pdm, else $HOME/.local/state/pdm, else (root only) /var/lib/pdm; null when there
+    /// is none: both variables missing or not absolute paths, as for a service account without a home.
+    /// </summary>
+    public static string? StateDirectory() => StateDirectory(Environment.GetEnvironmentVariable, Sys.IsRoot);
+
+    /// <summary>The rule of <see cref="StateDirectory()"/> on a given environment.</summary>
+    public static string? StateDirectory(Func<string, string?> environment, bool isRoot)
+    {
+        if (Absolute(environment("XDG_STATE_HOME")) is { } xdg) return Path.Combine(xdg, "pdm");
+        if (Absolute(environment("HOME")) is { } home) return Path.Combine(home, ".local", "state", "pdm");
+        return isRoot ? SystemStateDirectory : null;
+    }
+
+    /// <summary>An environment variable holding an absolute path, else null (the XDG rule: a relative one is ignored).</summary>
+    public static string? AbsoluteVariable(string name) => Absolute(Environment.GetEnvironmentVariable(name));
+
+    private static string? Absolute(string? path) => path is { Length: > 0 } && Path.IsPathRooted(path) ? path : null;
+
     public static string Resolve(string? option, string? configured = null)
     {
         if (!string.IsNullOrEmpty(option)) return Path.GetFullPath(option);
         if (Environment.GetEnvironmentVariable("PDM_LEDGER") is { Length: > 0 } env) return Path.GetFullPath(env);
         if (!string.IsNullOrEmpty(configured)) return Path.GetFullPath(configured);
-        string state = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg
-            ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-        return Path.Combine(state, "pdm", "ledger.db");
+        return Path.Combine(StateDirectory() ?? throw new UsageException(
+            "no place for the ledger: $HOME is not set (give --ledger PATH or set PDM_LEDGER)"), "ledger.db");
     }
 
-    /// <summary>Opens the ledger for writing, refusing (exit 2) a path that cannot be written.</summary>
+    /// <summary>
+    /// Opens the ledger for writing, refusing (exit 2) a path where none can be created; a ledger that
+    /// exists and cannot be read is exit 3 (<see cref="LedgerUnavailableException"/>).
+    /// </summary>
     public static SqliteLedger OpenWritable(string path, bool isDefault)
     {
         var bytes = ByteNames.FromString(path);
@@ -29,16 +54,40 @@ public static class LedgerLocation
         {
             int e = Sys.CheckWritable(bytes);
             if (e != 0) throw new UsageException($"ledger {path} is not writable: {Sys.ErrorMessage(e)}");
+            return SqliteLedger.Open(path);
         }
         else
         {
             string parent = Path.GetDirectoryName(path) ?? "/";
-            if (isDefault) Directory.CreateDirectory(parent);
+            if (isDefault)
+            {
+                // Owner-only: the ledger lists every path of the trees it copies, users' names included.
+                try { Directory.CreateDirectory(parent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); }
+                catch (Exception x) when (x is IOException or UnauthorizedAccessException)
+                {
+                    throw new UsageException($"cannot create ledger {path}: {x.Message} (give --ledger PATH)");
+                }
+            }
             if (!Directory.Exists(parent)) throw new UsageException($"cannot create ledger {path}: directory {parent} does not exist");
             int e = Sys.CheckWritable(ByteNames.FromString(parent));
             if (e != 0) throw new UsageException($"cannot create ledger {path}: {parent}: {Sys.ErrorMessage(e)}");
         }
-        return SqliteLedger.Open(path);
+        try
+        {
+            return SqliteLedger.Open(path);
+        }
+        catch (LedgerUnavailableException x) when (!File.Exists(path) || new FileInfo(path).Length == 0)
+        {
+            // Where no file can be made (/proc, a full disk) nothing was there to read: refused input.
+            if (File.Exists(path) && new FileInfo(path).Length == 0) TryDelete(path);
+            throw new UsageException($"cannot create ledger {path}: {x.InnerException?.Message ?? x.Message}");
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     /// <summary>Opens an existing ledger to read or control passes.</summary>

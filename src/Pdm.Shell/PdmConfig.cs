@@ -37,9 +37,11 @@ public sealed class PdmConfig
     {
         if (!string.IsNullOrEmpty(option)) return Read(option, mustExist: true);
         if (Environment.GetEnvironmentVariable("PDM_CONFIG") is { Length: > 0 } env) return Read(env, mustExist: true);
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        foreach (var candidate in new[] { "pdm.json", Path.Combine(home, ".config", "pdm", "pdm.json"), "/etc/pdm/pdm.json" })
-            if (System.IO.File.Exists(candidate)) return Read(candidate, mustExist: true);
+        // ~/.config only with a home: without one it would be a path relative to the current directory.
+        string? home = LedgerLocation.AbsoluteVariable("HOME");
+        string?[] candidates = ["pdm.json", home is null ? null : Path.Combine(home, ".config", "pdm", "pdm.json"), "/etc/pdm/pdm.json"];
+        foreach (var candidate in candidates)
+            if (candidate is not null && System.IO.File.Exists(candidate)) return Read(candidate, mustExist: true);
         return Empty;
     }
 
@@ -78,7 +80,7 @@ public sealed class PdmConfig
                     case "ledger":
                         if (prop.Value.ValueKind != JsonValueKind.String || prop.Value.GetString() is not { Length: > 0 } l)
                             throw Error(full, "ledger", "must be a path");
-                        ledger = l;
+                        ledger = Path.GetFullPath(l, Path.GetDirectoryName(full)!); // relative to the config, not to where pdm runs
                         break;
                     default:
                         throw Error(full, prop.Name, "unknown key (expected filesystems, ledger)");

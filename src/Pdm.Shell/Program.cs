@@ -2,6 +2,9 @@ using System.CommandLine;
 using Pdm.Shell;
 using Pdm.Shell.Commands;
 
+// pdm runs on Linux only: its engine is a layer of Linux system calls.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
 return PdmCli.Run(args, new SystemConsoleIO());
 
 namespace Pdm.Shell

@@ -25,39 +25,54 @@ public sealed class DirectoryActor(ILedger ledger, WorkLimits limits, PlannerSet
         var planner = planners.For(ctx.Pass.Kind);
         var mode = PlannerSet.ModeOf(item);
         var outcome = new ItemOutcome();
-        if (!DirectoryPair.Open(ctx, item, mode, outcome, out int src, out int dst)) return outcome;
+        if (!DirectoryPair.Open(ctx, item, mode, outcome, out int src, out int dst))
+        {
+            outcome.DirectoryFailed = true;
+            return outcome;
+        }
         try
         {
             MakeWritable(ctx, dst);
             bool targetEmpty = ctx.Pass.Kind == PassKind.Copy && item.Cursor == 0 && dst >= 0 && DirectoryReader.IsEmpty(dst);
             var scan = new ScanState(ctx, item, src, dst, ledger, limits) { Outcome = outcome, TargetKnownEmpty = targetEmpty };
             if (item.Cursor == 0) planner.Begin(scan, mode);
-            int listed = planner.ListsTarget(mode) ? dst : src;
+            bool listsTarget = planner.ListsTarget(mode);
+            int listed = listsTarget ? dst : src;
             bool checkpointed = false;
             int budget = mode == ScanMode.Normal && planner.MayFinalizeInline(mode) ? limits.InlineEntries : 0;
             if (listed >= 0)
             {
                 using var reader = new DirectoryReader(listed);
-                if (item.Cursor != 0) reader.Seek(item.Cursor);
-                int sinceCheckpoint = 0;
-                while (reader.Next(out var name, out _))
+                try
                 {
-                    int subdirectories = scan.Outcome.Subdirectories.Count;
-                    planner.Plan(scan, mode, name);
-                    if (budget > 0 && scan.Outcome.Subdirectories.Count == subdirectories + 1
-                        && scan.Outcome.Subdirectories[^1].Mode == ScanMode.Normal
-                        && TakeIn(scan, planner, name, 1, ref budget))
-                        scan.Outcome.Subdirectories.RemoveAt(subdirectories);
-                    if (++sinceCheckpoint >= limits.CheckpointEntries || cancel.IsCancellationRequested)
+                    if (item.Cursor != 0) reader.Seek(item.Cursor);
+                    int sinceCheckpoint = 0;
+                    while (reader.Next(out var name, out _))
                     {
-                        scan.Flush();
-                        scan.Outcome.Cursor = reader.Position;
-                        checkpoint(scan.Outcome);
-                        checkpointed = true;
-                        cancel.ThrowIfCancellationRequested();
-                        scan.Outcome = new ItemOutcome();
-                        sinceCheckpoint = 0;
+                        int subdirectories = scan.Outcome.Subdirectories.Count;
+                        planner.Plan(scan, mode, name);
+                        if (budget > 0 && scan.Outcome.Subdirectories.Count == subdirectories + 1
+                            && scan.Outcome.Subdirectories[^1].Mode == ScanMode.Normal
+                            && TakeIn(scan, planner, name, 1, ref budget))
+                            scan.Outcome.Subdirectories.RemoveAt(subdirectories);
+                        if (++sinceCheckpoint >= limits.CheckpointEntries || cancel.IsCancellationRequested)
+                        {
+                            scan.Flush();
+                            scan.Outcome.Cursor = reader.Position;
+                            checkpoint(scan.Outcome);
+                            checkpointed = true;
+                            cancel.ThrowIfCancellationRequested();
+                            scan.Outcome = new ItemOutcome();
+                            sinceCheckpoint = 0;
+                        }
                     }
+                }
+                catch (PosixException e) when (e.Operation is "getdents" or "seekdir")
+                {
+                    // The directory vanished or broke while it was listed: one failure for it. What was
+                    // planned since the last checkpoint goes with the listing it came from (its entries
+                    // went with the directory); what was checkpointed before stands.
+                    return Unreadable(item, listsTarget ? "read target directory" : "read source directory", e.Errno, "vanished while it was being scanned");
                 }
             }
             scan.Flush();
@@ -76,6 +91,14 @@ public sealed class DirectoryActor(ILedger ledger, WorkLimits limits, PlannerSet
             Sys.Close(src);
             Sys.Close(dst);
         }
+    }
+
+    /// <summary>The outcome of a scan that could not list its directory: that one failure, and nothing else.</summary>
+    private static ItemOutcome Unreadable(WorkItem item, string operation, int errno, string vanished)
+    {
+        var outcome = new ItemOutcome { DirectoryFailed = true };
+        outcome.Fail(item.Dir, operation, errno, errno == Errno.ENOENT ? vanished : Sys.ErrorMessage(errno));
+        return outcome;
     }
 
     /// <summary>A copy must be able to write into a target directory until it is finalized (root always can).</summary>
@@ -137,6 +160,10 @@ public sealed class DirectoryActor(ILedger ledger, WorkLimits limits, PlannerSet
             parent.Outcome.Add(taken.Delta);
             return true;
         }
+        catch (PosixException e) when (e.Operation == "getdents")
+        {
+            return false; // the subdirectory's own scan item reports it
+        }
         finally
         {
             Sys.Close(src);
@@ -178,7 +205,8 @@ public static class DirectoryPair
     /// An orphan (delete pass) has no source side. A dry-run copy may find no target side yet (it was
     /// never created): -1 then. Any other failure to open is recorded and the item has nothing to do.
     /// </summary>
-    public static bool Open(PassContext ctx, WorkItem item, ScanMode mode, ItemOutcome outcome, out int src, out int dst)
+    /// <param name="quiet">the directory's scan already reported that it cannot be opened: not again</param>
+    public static bool Open(PassContext ctx, WorkItem item, ScanMode mode, ItemOutcome outcome, out int src, out int dst, bool quiet = false)
     {
         src = dst = -1;
         try
@@ -187,7 +215,7 @@ public static class DirectoryPair
         }
         catch (PosixException e)
         {
-            outcome.Fail(item.Dir, "open source directory", e.Errno, e.Reason);
+            if (!quiet) outcome.Fail(item.Dir, "open source directory", e.Errno, Reason(e));
             return false;
         }
         try
@@ -202,9 +230,11 @@ public static class DirectoryPair
         {
             Sys.Close(src);
             src = -1;
-            outcome.Fail(item.Dir, "open target directory", e.Errno, e.Reason);
+            if (!quiet) outcome.Fail(item.Dir, "open target directory", e.Errno, Reason(e));
             return false;
         }
         return true;
     }
+
+    private static string Reason(PosixException e) => e.Errno == Errno.ENOENT ? "vanished during the pass" : e.Reason;
 }

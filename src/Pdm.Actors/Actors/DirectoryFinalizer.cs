@@ -14,7 +14,7 @@ public sealed class DirectoryFinalizer(ILedger ledger, WorkLimits limits, Planne
     {
         var outcome = new ItemOutcome();
         var mode = PlannerSet.ModeOf(item);
-        if (!DirectoryPair.Open(ctx, item, mode, outcome, out int src, out int dst)) return outcome;
+        if (!DirectoryPair.Open(ctx, item, mode, outcome, out int src, out int dst, quiet: item.ScanFailed)) return outcome;
         try
         {
             planners.For(ctx.Pass.Kind).Finalize(new ScanState(ctx, item, src, dst, ledger, limits) { Outcome = outcome }, mode);

@@ -17,9 +17,9 @@ public sealed class FileCopyActor(FileCopier copier)
         var kernelCopy = new KernelCopy();
         return ForEachEntry(ctx, item, entries, e => e.Name, cancel, (src, dst, entry, temp, warnings) =>
         {
-            if (entry.Action == EntryAction.FixMetadata)
+            if (entry.FixesMetadata)
             {
-                copier.FixMetadata(src, dst, entry.Name, warnings);
+                copier.FixMetadata(src, dst, entry.Name, entry.Target, warnings);
                 return new PassCounters { MetadataFixed = 1 };
             }
             long bytes = copier.CopyEntry(src, dst, entry.Name, temp, entry.Action == EntryAction.CopyReplacingDirectory, warnings,
@@ -85,7 +85,10 @@ public sealed class FileCopyActor(FileCopier copier)
                     outcome.Add(act(src, dst, entry, FileCopier.TemporaryName(item.Id, i, temporary), warnings));
                 }
                 catch (PosixException e) { outcome.Fail(ByteNames.Join(item.Dir, nameOf(entry)), e.Operation, e.Errno, e.Reason); }
-                catch (FileChangedException e) { outcome.Fail(ByteNames.Join(item.Dir, nameOf(entry)), "copy", 0, e.Message); }
+                catch (Exception e) when (e is FileChangedException or EntryReplacedException)
+                {
+                    outcome.Fail(ByteNames.Join(item.Dir, nameOf(entry)), "copy", 0, e.Message);
+                }
                 foreach (var w in warnings) outcome.Fail(ByteNames.Join(item.Dir, nameOf(entry)), w.Operation, w.Errno, w.Reason);
             }
             return outcome;
@@ -101,13 +104,19 @@ public sealed class FileCopyActor(FileCopier copier)
     {
         var s = Sys.Stat(src, entry.Name);
         var (leaderDir, leaderName) = ByteNames.Split(entry.LeaderPath);
-        int leaderFd = -1;
+        int leaderFd = -1, leader = -1;
         try
         {
-            try { leaderFd = Sys.OpenDirectoryBeneath(ctx.TargetRoot, leaderDir); }
-            catch (PosixException) { leaderFd = -1; }
-            bool leaderReady = leaderFd >= 0 && s.Kind == EntryKind.File
-                && Sys.TryStat(leaderFd, leaderName, out var lt) == 0 && lt.Kind == EntryKind.File
+            // The leader's copy is checked through a handle, and that very inode is linked: its
+            // directory may belong to a user who could swap the name meanwhile.
+            try
+            {
+                leaderFd = Sys.OpenDirectoryBeneath(ctx.TargetRoot, leaderDir);
+                leader = Sys.OpenHandle(leaderFd, leaderName);
+            }
+            catch (PosixException) { }
+            bool leaderReady = leader >= 0 && s.Kind == EntryKind.File
+                && Sys.Fstat(leader) is { Kind: EntryKind.File } lt
                 && lt.Size == s.Size && ctx.TargetTimes.Holds(s.Mtime, lt.Mtime);
             if (!leaderReady)
             {
@@ -117,7 +126,9 @@ public sealed class FileCopyActor(FileCopier copier)
             // The scan found this entry not linked yet; linking again after a crash is harmless.
             int e = Sys.TryUnlinkAt(dst, temp, directory: false);
             if (e != 0 && e != Errno.ENOENT) throw new PosixException("unlink temporary", e);
-            e = Sys.TryLinkAt(leaderFd, leaderName, dst, temp);
+            e = Sys.TryLinkOpenFile(leader, dst, temp);
+            // Without CAP_DAC_READ_SEARCH (not root) a handle cannot be linked: by name, which linkat does not follow.
+            if (e is Errno.ENOENT or Errno.EPERM && !Sys.IsRoot) e = Sys.TryLinkAt(leaderFd, leaderName, dst, temp);
             if (e != 0) throw new PosixException("link", e);
             if (IsDirectory(dst, entry.Name)) TreeRemover.Remove(dst, entry.Name);
             Sys.RenameAt(dst, temp, entry.Name);
@@ -125,6 +136,7 @@ public sealed class FileCopyActor(FileCopier copier)
         }
         finally
         {
+            Sys.Close(leader);
             Sys.Close(leaderFd);
         }
     }

@@ -14,15 +14,35 @@ public sealed class PassContext : IDisposable
     public int SourceRoot { get; }
     /// <summary>The target's root; -1 when a dry run finds none.</summary>
     public int TargetRoot { get; }
+    /// <summary>The source root's inode: found again below either root, it is not descended into.</summary>
+    public FileId SourceRootId { get; }
+    /// <summary>The target root's inode (default when there is none yet): never scanned as part of the source.</summary>
+    public FileId TargetRootId { get; }
     /// <summary>The step of the target's timestamps: times are compared to it (<see cref="TimeGranularity"/>).</summary>
     public TimeGranularity TargetTimes { get; }
 
-    private PassContext(PassInfo pass, int sourceRoot, int targetRoot)
+    internal PassContext(PassInfo pass, int sourceRoot, int targetRoot)
     {
         Pass = pass;
         SourceRoot = sourceRoot;
         TargetRoot = targetRoot;
         TargetTimes = targetRoot >= 0 ? TimeGranularity.OfDirectory(targetRoot) : TimeGranularity.Nanosecond;
+        SourceRootId = Sys.Fstat(sourceRoot).Id;
+        TargetRootId = targetRoot >= 0 ? Sys.Fstat(targetRoot).Id : default;
+    }
+
+    /// <summary>
+    /// Whether a directory met during a scan is one of the pass's roots, reached again through a mount
+    /// (a bind mount of the target inside the source, say, perhaps made after the pass began). Such a
+    /// directory is never descended into: a copy into its own source would never end, and a delete
+    /// pass would remove the source.
+    /// </summary>
+    public string? RootReachedAgain(in FileStat directory)
+    {
+        if (directory.Kind != EntryKind.Directory) return null;
+        if (directory.Id == TargetRootId) return "is the pass's target directory, reached again through a mount: not descended into";
+        if (directory.Id == SourceRootId) return "is the pass's source directory, reached again through a mount: not descended into";
+        return null;
     }
 
     public static PassContext Open(PassInfo pass)

@@ -24,4 +24,12 @@ public static class ProcessIdentity
     }
 
     public static bool IsAlive(int pid, long startTime) => StartTimeOf(pid) is { } t && t == startTime;
+
+    /// <summary>How recent a heartbeat of a node on another host must be for it to count as alive.</summary>
+    public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>A node's process lives (on this host) or its heartbeat is recent (elsewhere).</summary>
+    public static bool IsLive(Ledger.NodeInfo node) => node.Host == Host
+        ? IsAlive(node.Pid, node.ProcessStart)
+        : DateTimeOffset.UtcNow - node.HeartbeatAt < HeartbeatTimeout;
 }

@@ -1,22 +1,29 @@
 using System.Buffers.Binary;
+using Pdm.Native;
 
 namespace Pdm.Engine;
 
 /// <summary>What a copy batch does with one entry.</summary>
 public enum EntryAction : byte
 {
-    // Decoding accepts Copy through CreateFile: a new action goes last.
+    // Decoding accepts Copy through FixTargetMetadata: a new action goes last.
     Copy = 1,
     CopyReplacingDirectory = 2,
+    /// <summary>As <see cref="FixTargetMetadata"/>, written by a pdm that did not record the target's inode.</summary>
     FixMetadata = 3,
     /// <summary>Copy; the scan saw a regular file, so the copier opens it without looking first.</summary>
     CopyFile = 4,
     /// <summary>As <see cref="CopyFile"/>, and the target had no entry of that name: the copy may be written unnamed.</summary>
     CreateFile = 5,
+    /// <summary>Give an equal file the source's metadata in place; the entry carries the target inode the scan compared.</summary>
+    FixTargetMetadata = 6,
 }
 
-/// <summary>One entry of a copy batch: a name in the batch's directory.</summary>
-public sealed record CopyEntry(EntryAction Action, byte[] Name, long Size);
+/// <summary>One entry of a copy batch: a name in the batch's directory; for <see cref="EntryAction.FixTargetMetadata"/> the target's inode.</summary>
+public sealed record CopyEntry(EntryAction Action, byte[] Name, long Size, FileId? Target = null)
+{
+    public bool FixesMetadata => Action is EntryAction.FixMetadata or EntryAction.FixTargetMetadata;
+}
 
 /// <summary>One entry of a link batch: a name to make a hardlink of the leader's copy (a path from the pass root).</summary>
 public sealed record LinkEntry(byte[] Name, byte[] LeaderPath);
@@ -33,6 +40,10 @@ public static class BatchCodec
             w.Byte((byte)e.Action);
             w.Bytes(e.Name);
             w.Long(e.Size);
+            if (e.Action != EntryAction.FixTargetMetadata) continue;
+            var target = e.Target ?? throw new ArgumentException("fixing metadata needs the target's inode", nameof(entries));
+            w.Long(unchecked((long)target.Dev));
+            w.Long(unchecked((long)target.Ino));
         }
         return w.ToArray();
     }
@@ -45,8 +56,10 @@ public static class BatchCodec
         for (int i = 0; i < n; i++)
         {
             var action = (EntryAction)r.Byte();
-            if (action is < EntryAction.Copy or > EntryAction.CreateFile) throw new InvalidDataException($"unknown entry action {(byte)action}");
-            list.Add(new CopyEntry(action, r.Name(), r.Long()));
+            if (action is < EntryAction.Copy or > EntryAction.FixTargetMetadata) throw new InvalidDataException($"unknown entry action {(byte)action}");
+            var entry = new CopyEntry(action, r.Name(), r.Long());
+            if (action == EntryAction.FixTargetMetadata) entry = entry with { Target = new FileId(unchecked((ulong)r.Long()), unchecked((ulong)r.Long())) };
+            list.Add(entry);
         }
         r.End();
         return list;
@@ -150,7 +163,7 @@ public sealed class BatchBuilder(int maxEntries, long maxBytes, Action<List<Copy
 
     public void Add(CopyEntry entry)
     {
-        long size = entry.Action == EntryAction.FixMetadata ? 0 : entry.Size;
+        long size = entry.FixesMetadata ? 0 : entry.Size;
         if (_entries.Count > 0 && _bytes + size > maxBytes) Flush();
         _entries.Add(entry);
         _bytes += size;

@@ -21,9 +21,9 @@ public static class ContentComparer
         var y = ArrayPool<byte>.Shared.Rent(Chunk);
         try
         {
-            b = Sys.OpenAt(targetDir, name, flags);
+            b = OpenTargetFile(targetDir, name, flags);
             var st = Sys.Fstat(a);
-            if (Sys.Fstat(b).Size != st.Size) return false;
+            if (b < 0 || Sys.Fstat(b).Size != st.Size) return false;
             if (!st.IsSparse) return SameRange(a, b, 0, st.Size, x, y);
             for (long offset = 0; offset < st.Size;)
             {
@@ -43,6 +43,23 @@ public static class ContentComparer
             ArrayPool<byte>.Shared.Return(y);
             Sys.Close(a);
             Sys.Close(b);
+        }
+    }
+
+    /// <summary>
+    /// Opens the target entry for reading only if it is a regular file (checked on a handle first, then
+    /// that inode reopened): a device a user put in its place is never opened. -1 if it is not a file.
+    /// </summary>
+    private static int OpenTargetFile(int targetDir, ReadOnlySpan<byte> name, int flags)
+    {
+        int handle = Sys.OpenHandle(targetDir, name);
+        try
+        {
+            return Sys.Fstat(handle).Kind == EntryKind.File ? Sys.ReopenHandle(handle, flags) : -1;
+        }
+        finally
+        {
+            Sys.Close(handle);
         }
     }
 

@@ -7,6 +7,12 @@ public sealed class FileChangedException(int attempts)
     : Exception($"changed during copy ({attempts} attempts)");
 
 /// <summary>
+/// An entry of the target was not the one pdm made or compared when it came to act on it: someone
+/// replaced it meanwhile. Nothing was done to what is there now.
+/// </summary>
+public sealed class EntryReplacedException(string message) : Exception(message);
+
+/// <summary>
 /// The single-entry actions of a copy pass, through directory descriptors: copy an entry to a
 /// temporary name and rename it into place, fix metadata in place, apply a directory's metadata.
 /// Errors that spoil the entry throw; lesser ones (an xattr the target cannot take) are added to
@@ -56,28 +62,8 @@ public sealed class FileCopier
                     copied = TryCopyRegular(sourceDir, targetDir, name, temp, targetMissing: false, kernelCopy, warnings, out bytes);
                     if (copied == Copied.NotAFile) throw new PosixException("copy (entry changed type)", Errno.EINVAL);
                     break;
-                case EntryKind.Symlink:
-                    var link = Sys.ReadLinkAt(sourceDir, name);
-                    try { Sys.SymlinkAt(link, targetDir, temp); }
-                    catch (PosixException e) when (e.Errno == Errno.EEXIST)
-                    {
-                        RemoveTemporary(targetDir, temp); // left by an attempt that died
-                        Sys.SymlinkAt(link, targetDir, temp);
-                    }
-                    if (Sys.IsRoot) Sys.ChownAt(targetDir, temp, st.Uid, st.Gid);
-                    Sys.SetTimesAt(targetDir, temp, st.Atime, st.Mtime);
-                    break;
-                case EntryKind.Fifo or EntryKind.CharDevice or EntryKind.BlockDevice or EntryKind.Socket:
-                    try { Sys.MknodAt(targetDir, temp, st.Kind, 0, st.RdevMajor, st.RdevMinor); }
-                    catch (PosixException e) when (e.Errno == Errno.EEXIST)
-                    {
-                        RemoveTemporary(targetDir, temp);
-                        Sys.MknodAt(targetDir, temp, st.Kind, 0, st.RdevMajor, st.RdevMinor);
-                    }
-                    if (Sys.IsRoot) Sys.ChownAt(targetDir, temp, st.Uid, st.Gid);
-                    CopyXattrsUnopened(sourceDir, name, targetDir, temp, warnings); // before chmod: an ACL sets mode bits
-                    Sys.ChmodAt(targetDir, temp, st.Mode); // after chown, which clears setuid
-                    Sys.SetTimesAt(targetDir, temp, st.Atime, st.Mtime);
+                case EntryKind.Symlink or EntryKind.Fifo or EntryKind.CharDevice or EntryKind.BlockDevice or EntryKind.Socket:
+                    CopySpecial(sourceDir, targetDir, name, temp, st, warnings);
                     break;
                 default:
                     // It became a directory since the scan: the next pass will see it as one.
@@ -168,25 +154,77 @@ public sealed class FileCopier
     }
 
     /// <summary>
-    /// A fifo's or a device's attributes, through O_PATH descriptors: neither entry is opened (a fifo
-    /// would wake a waiting writer, a device could act). The copy gets the source's attributes and
-    /// loses any it inherited from a default ACL of its directory.
+    /// Copies a symlink, fifo, socket or device to the temporary name. Its owner, attributes, mode
+    /// and times are set through a handle of the very entry just made (checked to be it), never by
+    /// name: the owner of the target directory could swap the name meanwhile for a symlink to any
+    /// file, and a chmod by name would follow it. Neither side is opened for reading (a fifo would
+    /// wake a waiting writer, a device could act).
     /// </summary>
-    private static void CopyXattrsUnopened(int sourceDir, ReadOnlySpan<byte> name, int targetDir, ReadOnlySpan<byte> temp,
+    private static void CopySpecial(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, in FileStat st,
         List<PosixException> warnings)
     {
-        int src = -1, dst = -1;
+        byte[]? link = st.Kind == EntryKind.Symlink ? Sys.ReadLinkAt(sourceDir, name) : null;
+        int made = CreateSpecial(targetDir, temp, st, link);
         try
         {
-            src = Sys.OpenAt(sourceDir, name, Flags.O_PATH);
-            dst = Sys.OpenAt(targetDir, temp, Flags.O_PATH);
-            Xattrs.Copy(src, dst, ExtraXattrs.RemoveAcls);
+            if (Sys.IsRoot) Sys.ChownHandle(made, st.Uid, st.Gid);
+            if (link is null)
+            {
+                CopyXattrsToHandle(sourceDir, name, made, warnings); // before chmod: an ACL sets mode bits
+                Sys.ChmodHandle(made, st.Mode); // after chown, which clears setuid
+            }
+            Sys.SetTimesHandle(made, st.Atime, st.Mtime);
+        }
+        finally
+        {
+            Sys.Close(made);
+        }
+    }
+
+    /// <summary>
+    /// Makes the entry (without permissions, so nobody can use it before it is complete) and returns a
+    /// handle of it, checked to be what was just made: our own, of its kind and device number, with
+    /// no other name and no permission bits yet. Anything else there was put by someone else.
+    /// </summary>
+    private static int CreateSpecial(int targetDir, ReadOnlySpan<byte> temp, in FileStat st, byte[]? link)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            int e = link is null
+                ? Sys.TryMknodAt(targetDir, temp, st.Kind, 0, st.RdevMajor, st.RdevMinor)
+                : Sys.TrySymlinkAt(link, targetDir, temp);
+            if (e == Errno.EEXIST && attempt == 1)
+            {
+                RemoveTemporary(targetDir, temp); // left by an attempt that died
+                continue;
+            }
+            if (e != 0) throw new PosixException(link is null ? "mknod" : "symlink", e);
+            break;
+        }
+        int fd = Sys.OpenHandle(targetDir, temp);
+        var made = Sys.Fstat(fd);
+        bool ours = made.Kind == st.Kind && made.Uid == Sys.Euid && made.Nlink == 1
+            && (link is null
+                ? made.Mode == 0 && made.RdevMajor == st.RdevMajor && made.RdevMinor == st.RdevMinor
+                : made.Size == link.Length);
+        if (ours) return fd;
+        Sys.Close(fd);
+        throw new EntryReplacedException("its temporary was replaced by another entry while it was being made");
+    }
+
+    /// <summary>A fifo's or a device's attributes onto the handle of its copy; the copy loses any it inherited from a default ACL.</summary>
+    private static void CopyXattrsToHandle(int sourceDir, ReadOnlySpan<byte> name, int made, List<PosixException> warnings)
+    {
+        int src = -1;
+        try
+        {
+            src = Sys.OpenHandle(sourceDir, name);
+            Xattrs.Copy(src, made, ExtraXattrs.RemoveAcls);
         }
         catch (PosixException e) { warnings.Add(e); }
         finally
         {
             Sys.Close(src);
-            Sys.Close(dst);
         }
     }
 
@@ -358,17 +396,24 @@ public sealed class FileCopier
         }
     }
 
-    /// <summary>Gives an equal regular file the source's mode, owner and xattrs without copying data.</summary>
-    public void FixMetadata(int sourceDir, int targetDir, ReadOnlySpan<byte> name, List<PosixException> warnings)
+    /// <summary>
+    /// Gives an equal regular file the source's mode, owner, times and xattrs without copying data,
+    /// through a handle of the target entry that is checked to be the inode the scan compared
+    /// (<paramref name="scanned"/>; null for a batch written before pdm recorded it: then a regular file).
+    /// </summary>
+    public void FixMetadata(int sourceDir, int targetDir, ReadOnlySpan<byte> name, FileId? scanned, List<PosixException> warnings)
     {
         int src = Sys.OpenAt(sourceDir, name, SourceOpenFlags);
         try
         {
-            int dst = Sys.OpenAt(targetDir, name, Flags.O_RDONLY | Flags.O_NONBLOCK);
+            int dst = Sys.OpenHandle(targetDir, name);
             try
             {
+                var t = Sys.Fstat(dst);
+                if (t.Kind != EntryKind.File || (scanned is { } id && t.Id != id))
+                    throw new EntryReplacedException("the target entry was replaced since the scan compared it");
                 var st = Sys.Fstat(src);
-                ApplyMetadata(src, dst, st, setTimes: true, warnings); // --checksum may find equal content with other times
+                ApplyMetadata(src, dst, st, warnings); // --checksum may find equal content with other times
             }
             finally
             {
@@ -400,13 +445,14 @@ public sealed class FileCopier
             Sys.Futimens(targetDirFd, st.Atime, st.Mtime);
     }
 
-    private static void ApplyMetadata(int src, int dst, in FileStat st, bool setTimes, List<PosixException> warnings)
+    /// <summary>The source's metadata onto a handle of the target (an O_PATH descriptor).</summary>
+    private static void ApplyMetadata(int src, int dst, in FileStat st, List<PosixException> warnings)
     {
         try { Xattrs.Copy(src, dst, ExtraXattrs.Remove); }
         catch (PosixException e) { warnings.Add(e); }
-        if (Sys.IsRoot) Sys.Fchown(dst, st.Uid, st.Gid);
-        Sys.Fchmod(dst, st.Mode);
-        if (setTimes) Sys.Futimens(dst, st.Atime, st.Mtime);
+        if (Sys.IsRoot) Sys.ChownHandle(dst, st.Uid, st.Gid);
+        Sys.ChmodHandle(dst, st.Mode);
+        Sys.SetTimesHandle(dst, st.Atime, st.Mtime);
     }
 
     private static void RemoveTemporary(int targetDir, ReadOnlySpan<byte> temp)

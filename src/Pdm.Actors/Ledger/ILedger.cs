@@ -71,6 +71,9 @@ public interface ILedger : IDisposable
     /// <summary>What a dry run would have done, in order.</summary>
     IReadOnlyList<(long Id, string Action, byte[] Path, long Bytes)> Report(long passId, long afterId, int limit);
 
+    /// <summary>When the pass last changed: its newest event (a lifecycle change, or progress committed by a node).</summary>
+    DateTimeOffset? LastActivity(long passId);
+
     /// <summary>Bytes in copy batches not yet done, and whether any directory is still to be scanned (for an ETA).</summary>
     (long Bytes, bool Scanning) RemainingWork(long passId);
 

@@ -60,7 +60,8 @@ public sealed record PassOptions(bool DryRun = false, bool Checksum = false, lon
     private static InvalidDataException BadOptions(string json) => new($"pass options are not what pdm writes: {json}");
 }
 
-public enum PassStatus { Queued, Running, Paused, Completed, Failed, Cancelled }
+/// <summary>Interrupted: stopped by a signal (Ctrl-C, SIGTERM), waiting to be resumed; queued: never started.</summary>
+public enum PassStatus { Queued, Running, Paused, Completed, Failed, Cancelled, Interrupted }
 
 /// <summary>
 /// scan: list one source directory and compare it with the target; copy: a bounded batch of
@@ -85,9 +86,11 @@ public sealed record PassInfo(
 
 /// <param name="SweepTemporaries">read with the claim: an attempt of this pass died, so finalizing a
 /// directory also removes temporaries it may have left</param>
+/// <param name="ScanFailed">of a finalize item: the directory's scan could not open or read it and said
+/// so; that the finalize cannot either is not reported again</param>
 public sealed record WorkItem(
     long Id, long PassId, WorkKind Kind, long? ParentId, int Depth, byte[] Dir, byte[]? Payload, long Cursor, int Attempts,
-    bool SweepTemporaries = false);
+    bool SweepTemporaries = false, bool ScanFailed = false);
 
 /// <summary>Something the pass could not do for one entry.</summary>
 public sealed record Failure(byte[] Path, string Operation, int Errno, string Message);
@@ -141,6 +144,12 @@ public sealed class ItemOutcome
     /// its finalize item is done with it, one work item instead of two for every leaf directory.
     /// </summary>
     public bool FinalizedDirectory { get; set; }
+
+    /// <summary>
+    /// A scan could not open or read its directory (it vanished, it is unreadable): the failure is in
+    /// <see cref="Failures"/> once, and the directory's finalize item is marked not to report it again.
+    /// </summary>
+    public bool DirectoryFailed { get; set; }
 
     public void Fail(byte[] path, string operation, int errno, string message)
     {

@@ -31,7 +31,7 @@ public sealed record PassState(
             {
                 Status = PassStatus.Running, StartedAt = StartedAt ?? e.At, RunningSince = RunningSince ?? e.At,
             },
-            PassEventType.Interrupted or PassEventType.Paused => Stop(next, e.At, e.Type == PassEventType.Paused ? PassStatus.Paused : PassStatus.Queued),
+            PassEventType.Interrupted or PassEventType.Paused => Stop(next, e.At, e.Type == PassEventType.Paused ? PassStatus.Paused : PassStatus.Interrupted),
             PassEventType.Completed => Stop(next, e.At, PassStatus.Completed) with { EndedAt = e.At },
             PassEventType.Failed => Stop(next, e.At, PassStatus.Failed) with { EndedAt = e.At },
             PassEventType.Cancelled => Stop(next, e.At, PassStatus.Cancelled) with { EndedAt = e.At },

@@ -115,7 +115,7 @@ public sealed class SqliteLedger : ILedger
     {
         lock (_gate)
             return ReadPasses(null,
-                "WHERE kind = $k AND source = $s AND target = $t AND options = $o AND state IN ('queued','running','paused') ORDER BY id DESC LIMIT 1",
+                "WHERE kind = $k AND source = $s AND target = $t AND options = $o AND state IN ('queued','running','paused','interrupted') ORDER BY id DESC LIMIT 1",
                 ("$k", LedgerNames.KindName(kind)), ("$s", source), ("$t", target), ("$o", options.ToJson())).FirstOrDefault();
     }
 
@@ -138,7 +138,7 @@ public sealed class SqliteLedger : ILedger
             var status = type switch
             {
                 PassEventType.Started or PassEventType.Resumed => "running",
-                PassEventType.Interrupted => "queued",
+                PassEventType.Interrupted => "interrupted",
                 PassEventType.Paused => "paused",
                 PassEventType.Cancelled => "cancelled",
                 PassEventType.Failed => "failed",
@@ -174,14 +174,14 @@ public sealed class SqliteLedger : ILedger
                                 SELECT 1 FROM work_items x
                                  WHERE x.pass_id = w.pass_id AND x.kind IN ('scan', 'copy') AND x.state NOT IN ('done', 'failed')))
                         ORDER BY w.id LIMIT $max)
-                RETURNING id, pass_id, kind, parent_id, depth, dir, payload, cursor, attempts
+                RETURNING id, pass_id, kind, parent_id, depth, dir, payload, cursor, attempts, scan_failed
                 """, ("$node", nodeId), ("$exp", Now() + (long)lease.TotalMilliseconds), ("$pass", passId), ("$max", max));
             var items = new List<WorkItem>();
             using (var r = cmd.Rows())
                 while (r.Read())
                     items.Add(new WorkItem(r.GetInt64(0), r.GetInt64(1), LedgerNames.ParseWorkKind(r.GetString(2)),
                         r.IsDBNull(3) ? null : r.GetInt64(3), r.GetInt32(4), r.GetBlob(5), r.IsDBNull(6) ? null : r.GetBlob(6),
-                        r.GetInt64(7), r.GetInt32(8)));
+                        r.GetInt64(7), r.GetInt32(8), ScanFailed: r.GetInt64(9) != 0));
             foreach (var claimedPass in items.Select(i => i.PassId).Distinct().ToList())
             {
                 if (Convert.ToInt64(Scalar(tx, "SELECT sweep_temporaries FROM passes WHERE id = $id", ("$id", claimedPass))) == 0) continue;
@@ -247,6 +247,8 @@ public sealed class SqliteLedger : ILedger
         if (n != 1) throw new LeaseLostException(item.Id);
         AddPlannedDeletes(tx, item.PassId, outcome.PlannedDeletes);
         Record(tx, item, outcome);
+        if (outcome.DirectoryFailed && item.Kind == WorkKind.Scan && item.ParentId is { } finalizeItem)
+            Exec(tx, "UPDATE work_items SET scan_failed = 1 WHERE id = $id", ("$id", finalizeItem));
         if (outcome.FinalizedDirectory && item.ParentId is { } finalize && FinishFinalizeWithScan(tx, finalize) is var (done, grandparent) && done)
             Finish(tx, item.PassId, grandparent);
         else
@@ -577,6 +579,15 @@ public sealed class SqliteLedger : ILedger
             var list = new List<(long, string, byte[], long)>();
             while (r.Read()) list.Add((r.GetInt64(0), r.GetString(1), r.GetBlob(2), r.GetInt64(3)));
             return list;
+        }
+    }
+
+    public DateTimeOffset? LastActivity(long passId)
+    {
+        lock (_gate)
+        {
+            var at = Scalar(null, "SELECT at FROM pass_events WHERE pass_id = $p ORDER BY id DESC LIMIT 1", ("$p", passId));
+            return at is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(at));
         }
     }
 

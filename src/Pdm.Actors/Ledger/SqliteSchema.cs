@@ -172,6 +172,30 @@ internal static class SqliteSchema
             );
             CREATE INDEX pass_report_by_pass ON pass_report (pass_id, id);
             """),
+        // A pass stopped by Ctrl-C or SIGTERM is 'interrupted', not 'queued' as if it never ran; a
+        // directory whose scan failed (it vanished, it cannot be read) marks its finalize item, which
+        // then does not report the same directory again.
+        (5, """
+            CREATE TABLE passes_v5 (
+                id                INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind              TEXT    NOT NULL CHECK (kind IN ('copy','delete','mtime','verify')),
+                source            BLOB    NOT NULL,
+                target            BLOB    NOT NULL,
+                options           TEXT    NOT NULL DEFAULT '{}',
+                state             TEXT    NOT NULL CHECK (state IN ('queued','running','paused','completed','failed','cancelled','interrupted')),
+                sweep_temporaries INTEGER NOT NULL DEFAULT 0,
+                planned_deletes   INTEGER NOT NULL DEFAULT 0,
+                created_at        INTEGER NOT NULL
+            );
+            INSERT INTO passes_v5 (id, kind, source, target, options, state, sweep_temporaries, planned_deletes, created_at)
+                SELECT id, kind, source, target, options, state, sweep_temporaries, planned_deletes, created_at FROM passes;
+            DROP TABLE passes;
+            ALTER TABLE passes_v5 RENAME TO passes;
+            UPDATE passes SET state = 'interrupted'
+             WHERE state = 'queued'
+               AND (SELECT type FROM pass_events WHERE pass_id = passes.id AND type <> 'Progressed' ORDER BY id DESC LIMIT 1) = 'Interrupted';
+            ALTER TABLE work_items ADD COLUMN scan_failed INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

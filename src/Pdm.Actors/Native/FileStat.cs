@@ -8,6 +8,9 @@ public readonly record struct TimeNs(long Seconds, uint Nanoseconds)
     public long TotalNanoseconds => Seconds * 1_000_000_000L + Nanoseconds;
 }
 
+/// <summary>Which inode an entry is: its device and inode number.</summary>
+public readonly record struct FileId(ulong Dev, ulong Ino);
+
 /// <summary>What lstat tells of one entry (from statx, with nanosecond times). Mode holds the 07777 bits only.</summary>
 public readonly record struct FileStat(
     EntryKind Kind, uint Mode, uint Uid, uint Gid, long Size, long Blocks, uint Nlink,
@@ -15,6 +18,8 @@ public readonly record struct FileStat(
 {
     /// <summary>Whether the file has fewer allocated blocks than its size needs: it has holes.</summary>
     public bool IsSparse => Kind == EntryKind.File && Blocks * 512 < Size;
+
+    public FileId Id => new(Dev, Ino);
 
     internal static EntryKind KindOf(uint mode) => (mode & 0xF000) switch
     {

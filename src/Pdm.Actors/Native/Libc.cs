@@ -62,8 +62,11 @@ internal static unsafe partial class Libc
     [LibraryImport(C, EntryPoint = "fchmod", SetLastError = true)]
     internal static partial int fchmod(int fd, uint mode);
 
-    [LibraryImport(C, EntryPoint = "fchmodat", SetLastError = true)]
-    internal static partial int fchmodat(int dirFd, byte* path, uint mode, int flags);
+    [LibraryImport(C, EntryPoint = "syscall", SetLastError = true)]
+    internal static partial long syscall_fchmodat2(long number, int dirFd, byte* path, uint mode, int flags);
+
+    [LibraryImport(C, EntryPoint = "chmod", SetLastError = true)]
+    internal static partial int chmod(byte* path, uint mode);
 
     [LibraryImport(C, EntryPoint = "utimensat", SetLastError = true)]
     internal static partial int utimensat(int dirFd, byte* path, Timespec* times, int flags);
@@ -190,6 +193,7 @@ internal static class Flags
     public const int SEEK_SET = 0, SEEK_DATA = 3, SEEK_HOLE = 4;
     public const ulong RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_BENEATH = 0x08;
     public const long SYS_openat2 = 437; // same number on x86-64 and arm64
+    public const long SYS_fchmodat2 = 452; // Linux 6.6; same number on x86-64 and arm64
     public const int XATTR_CREATE = 1;
 }
 

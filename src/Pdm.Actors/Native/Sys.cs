@@ -12,7 +12,10 @@ public static unsafe class Sys
 {
     private const int Small = 4352; // a name (<= 255) or a path chunk (< 4096) plus its NUL
 
-    public static readonly bool IsRoot = Libc.geteuid() == 0;
+    /// <summary>The effective uid: the owner of every entry pdm creates.</summary>
+    public static readonly uint Euid = Libc.geteuid();
+
+    public static readonly bool IsRoot = Euid == 0;
 
     /// <summary>The process's umask, from /proc/self/status (0777, as if everything were masked, where it cannot be read).</summary>
     public static readonly uint Umask = ReadUmask();
@@ -170,13 +173,13 @@ public static unsafe class Sys
             return Libc.unlinkat(dirFd, p, directory ? Flags.AT_REMOVEDIR : 0) < 0 ? LastErrno : 0;
     }
 
-    public static void SymlinkAt(ReadOnlySpan<byte> target, int dirFd, ReadOnlySpan<byte> name)
+    public static int TrySymlinkAt(ReadOnlySpan<byte> target, int dirFd, ReadOnlySpan<byte> name)
     {
         Span<byte> a = target.Length < Small ? stackalloc byte[Small] : new byte[target.Length + 1];
         Span<byte> b = stackalloc byte[Small];
         fixed (byte* pt = Z(target, a))
         fixed (byte* pn = Z(name, b))
-            Check(Libc.symlinkat(pt, dirFd, pn), "symlink");
+            return Libc.symlinkat(pt, dirFd, pn) < 0 ? LastErrno : 0;
     }
 
     public static byte[] ReadLinkAt(int dirFd, ReadOnlySpan<byte> name)
@@ -196,7 +199,10 @@ public static unsafe class Sys
     public static int TryOpenUnnamed(int dirFd, uint mode, out int fd) =>
         TryOpenAt(dirFd, "."u8, Flags.O_TMPFILE | Flags.O_WRONLY, mode, out fd);
 
-    /// <summary>Gives an open file a name (linkat with AT_EMPTY_PATH: needs CAP_DAC_READ_SEARCH, which root has).</summary>
+    /// <summary>
+    /// Gives the inode of a descriptor (an unnamed file, or a handle of an entry checked a moment ago)
+    /// a name: linkat with AT_EMPTY_PATH, which needs CAP_DAC_READ_SEARCH (root has it; else ENOENT).
+    /// </summary>
     public static int TryLinkOpenFile(int fd, int toDirFd, ReadOnlySpan<byte> to)
     {
         Span<byte> b = stackalloc byte[Small];
@@ -213,51 +219,97 @@ public static unsafe class Sys
             return Libc.linkat(fromDirFd, pa, toDirFd, pb, 0) < 0 ? LastErrno : 0;
     }
 
-    public static void MknodAt(int dirFd, ReadOnlySpan<byte> name, EntryKind kind, uint permissions, uint major, uint minor)
+    public static int TryMknodAt(int dirFd, ReadOnlySpan<byte> name, EntryKind kind, uint permissions, uint major, uint minor)
     {
         ulong dev = ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8)
                   | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
         Span<byte> buf = stackalloc byte[Small];
         fixed (byte* p = Z(name, buf))
-            Check(Libc.mknodat(dirFd, p, FileStat.TypeBits(kind) | permissions, dev), "mknod");
-    }
-
-    /// <summary>lchown: changes the entry itself, never what a symlink points to.</summary>
-    public static void ChownAt(int dirFd, ReadOnlySpan<byte> name, uint uid, uint gid)
-    {
-        Span<byte> buf = stackalloc byte[Small];
-        fixed (byte* p = Z(name, buf))
-            Check(Libc.fchownat(dirFd, p, uid, gid, Flags.AT_SYMLINK_NOFOLLOW), "chown");
+            return Libc.mknodat(dirFd, p, FileStat.TypeBits(kind) | permissions, dev) < 0 ? LastErrno : 0;
     }
 
     public static void Fchown(int fd, uint uid, uint gid) => Check(Libc.fchown(fd, uid, gid), "chown");
 
     public static void Fchmod(int fd, uint mode) => Check(Libc.fchmod(fd, mode), "chmod");
 
-    /// <summary>chmod of a name that is not a symlink (a fifo or device we just created).</summary>
-    public static void ChmodAt(int dirFd, ReadOnlySpan<byte> name, uint mode)
+    // ---- handles: descriptors opened O_PATH | O_NOFOLLOW ------------------------------------------
+    // An entry in a directory that another user can write is acted on through a descriptor of the
+    // very inode pdm created or checked, never by its name again: between two calls by name the
+    // owner of the directory can swap the name for a symlink (or another entry), and a call that
+    // follows it would act outside the tree (GUIDE §4, README "Safety as root").
+
+    /// <summary>An O_PATH descriptor of the entry itself (a symlink is not followed); nothing is opened for reading.</summary>
+    public static int TryOpenHandle(int dirFd, ReadOnlySpan<byte> name, out int fd) => TryOpenAt(dirFd, name, Flags.O_PATH, 0, out fd);
+
+    public static int OpenHandle(int dirFd, ReadOnlySpan<byte> name)
     {
-        Span<byte> buf = stackalloc byte[Small];
-        fixed (byte* p = Z(name, buf))
-            Check(Libc.fchmodat(dirFd, p, mode, 0), "chmod");
+        int e = TryOpenHandle(dirFd, name, out int fd);
+        return e == 0 ? fd : throw new PosixException("open", e);
     }
 
-    public static void SetTimesAt(int dirFd, ReadOnlySpan<byte> name, TimeNs atime, TimeNs mtime)
+    /// <summary>
+    /// Opens for reading the very inode a handle refers to, through its /proc/self/fd link (never
+    /// through a name again): for an entry whose kind was checked on the handle first.
+    /// </summary>
+    public static int ReopenHandle(int handle, int flags)
+    {
+        Span<byte> path = stackalloc byte[ProcFdPathMax];
+        int fd;
+        fixed (byte* pp = ProcFdPath(handle, path))
+        {
+            do fd = Libc.openat(Flags.AT_FDCWD, pp, flags | Flags.O_CLOEXEC, 0);
+            while (fd < 0 && LastErrno == Errno.EINTR);
+        }
+        return fd >= 0 ? fd : throw new PosixException("open", LastErrno);
+    }
+
+    /// <summary>chown of what the descriptor refers to (fchownat AT_EMPTY_PATH: an O_PATH symlink's own owner).</summary>
+    public static void ChownHandle(int fd, uint uid, uint gid)
+    {
+        byte empty = 0;
+        Check(Libc.fchownat(fd, &empty, uid, gid, Flags.AT_EMPTY_PATH), "chown");
+    }
+
+    /// <summary>
+    /// chmod of what the descriptor refers to, an O_PATH one included: fchmodat2 with AT_EMPTY_PATH
+    /// (Linux 6.6), else chmod of its /proc/self/fd link, which leads to that inode and no other.
+    /// </summary>
+    public static void ChmodHandle(int fd, uint mode)
+    {
+        byte empty = 0;
+        if (!s_noFchmodat2)
+        {
+            long r = Libc.syscall_fchmodat2(Flags.SYS_fchmodat2, fd, &empty, mode, Flags.AT_EMPTY_PATH);
+            if (r == 0) return;
+            if (LastErrno != Errno.ENOSYS) throw new PosixException("chmod", LastErrno);
+            s_noFchmodat2 = true;
+        }
+        Span<byte> path = stackalloc byte[ProcFdPathMax];
+        fixed (byte* pp = ProcFdPath(fd, path)) Check(Libc.chmod(pp, mode), "chmod");
+    }
+
+    private static volatile bool s_noFchmodat2;
+
+    /// <summary>utimensat of what the descriptor refers to (AT_EMPTY_PATH: an O_PATH symlink's own times).</summary>
+    public static void SetTimesHandle(int fd, TimeNs atime, TimeNs mtime)
     {
         var times = stackalloc Libc.Timespec[2];
-        times[0] = new Libc.Timespec { Seconds = atime.Seconds, Nanoseconds = atime.Nanoseconds };
-        times[1] = new Libc.Timespec { Seconds = mtime.Seconds, Nanoseconds = mtime.Nanoseconds };
-        Span<byte> buf = stackalloc byte[Small];
-        fixed (byte* p = Z(name, buf))
-            Check(Libc.utimensat(dirFd, p, times, Flags.AT_SYMLINK_NOFOLLOW), "utimensat");
+        Times(atime, mtime, times);
+        byte empty = 0;
+        Check(Libc.utimensat(fd, &empty, times, Flags.AT_EMPTY_PATH), "utimensat");
     }
 
     public static void Futimens(int fd, TimeNs atime, TimeNs mtime)
     {
         var times = stackalloc Libc.Timespec[2];
-        times[0] = new Libc.Timespec { Seconds = atime.Seconds, Nanoseconds = atime.Nanoseconds };
-        times[1] = new Libc.Timespec { Seconds = mtime.Seconds, Nanoseconds = mtime.Nanoseconds };
+        Times(atime, mtime, times);
         Check(Libc.futimens(fd, times), "utimensat");
+    }
+
+    private static void Times(TimeNs atime, TimeNs mtime, Libc.Timespec* into)
+    {
+        into[0] = new Libc.Timespec { Seconds = atime.Seconds, Nanoseconds = atime.Nanoseconds };
+        into[1] = new Libc.Timespec { Seconds = mtime.Seconds, Nanoseconds = mtime.Nanoseconds };
     }
 
     /// <summary>copy_file_range; returns bytes copied (0 at end of file) or -errno.</summary>

@@ -38,7 +38,7 @@ public sealed class PauseCommand(IConsoleIO console)
     : LifecycleCommand(console, "pause", "Pause a pass: no new work is claimed, work in flight finishes", PassEventType.Paused)
 {
     protected override string? Refusal(PassInfo pass) =>
-        pass.Status is PassStatus.Running or PassStatus.Queued ? null : $"pass {pass.Id} is {StateOf(pass)}, not running";
+        pass.Status is PassStatus.Running or PassStatus.Queued or PassStatus.Interrupted ? null : $"pass {pass.Id} is {StateOf(pass)}, not running";
 
     protected override string Done(PassInfo pass) => $"pass {pass.Id} paused (work in flight finishes; `pdm resume {pass.Id}` continues)";
 }
@@ -73,7 +73,7 @@ public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
             if (Sys.TryStatPath(pass.Source, out _) != 0)
                 throw new UsageException($"source {ByteNames.Escape(pass.Source)} of pass {pass.Id} does not exist any more");
             new MigrationCoordinator(ledger).Resume(pass.Id);
-            if (pass.Status == PassStatus.Paused && LiveNodes(ledger).Any(n => n.WorksOn(pass.Id)))
+            if (pass.Status == PassStatus.Paused && ledger.ListNodes().Any(n => n.WorksOn(pass.Id) && ProcessIdentity.IsLive(n)))
             {
                 Console.Out.WriteLine($"pdm: pass {pass.Id} resumed; the nodes working on this ledger carry on with it");
                 return ExitCodes.Ok;
@@ -83,10 +83,6 @@ public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
         }));
         return cmd;
     }
-
-    /// <summary>Nodes whose process lives (on this host) or whose heartbeat is recent (elsewhere).</summary>
-    private static IEnumerable<NodeInfo> LiveNodes(ILedger ledger) => ledger.ListNodes().Where(n =>
-        n.Host == ProcessIdentity.Host ? ProcessIdentity.IsAlive(n.Pid, n.ProcessStart) : DateTimeOffset.UtcNow - n.HeartbeatAt < TimeSpan.FromSeconds(30));
 }
 
 /// <summary>`pdm status ID [--follow]`: a pass's state, counters, rate, ETA and failures.</summary>
@@ -124,6 +120,7 @@ public sealed class StatusCommand(IConsoleIO console) : PdmCommand(console)
         string eta = s.IsFinished ? "-" : scanning ? "unknown while scanning" : rate > 0 ? Format.Duration(TimeSpan.FromSeconds(remaining / rate)) : "-";
         var o = Console.Out;
         o.WriteLine($"pass {pass.Id}: {LedgerNames.KindName(pass.Kind)}{(pass.Options.DryRun ? " (dry run)" : "")}, {LedgerNames.StatusName(s.Status)}");
+        if (StalledPass.Since(ledger, ledger.ListNodes(), pass.Id, s.Status) is { } since) o.WriteLine($"  stalled: {StalledPass.Explain(pass.Id, since)}");
         o.WriteLine($"  source            {ByteNames.Escape(pass.Source)}");
         o.WriteLine($"  target            {ByteNames.Escape(pass.Target)}");
         o.WriteLine($"  started           {Format.Time(s.StartedAt)}   ended {Format.Time(s.EndedAt)}   running {Format.Duration(elapsed)}");

@@ -18,8 +18,9 @@ public sealed class ShellCommand(IConsoleIO console) : PdmCommand(console)
 
     private int Loop()
     {
-        string historyFile = Path.Combine(Path.GetDirectoryName(LedgerLocation.Resolve(null))!, "history");
-        var history = File.Exists(historyFile) ? File.ReadAllLines(historyFile).ToList() : [];
+        // No state directory (no home): the history lives only as long as the shell.
+        string? historyFile = LedgerLocation.StateDirectory() is { } state ? Path.Combine(state, "history") : null;
+        var history = historyFile is not null && File.Exists(historyFile) ? File.ReadAllLines(historyFile).ToList() : [];
         Console.Out.WriteLine("pdm shell: the commands of `pdm --help`; also history, exit.");
         int last = ExitCodes.Ok;
         while (true)
@@ -37,7 +38,7 @@ public sealed class ShellCommand(IConsoleIO console) : PdmCommand(console)
                 continue;
             }
             history.Add(line);
-            TryAppend(historyFile, line);
+            if (historyFile is not null) TryAppend(historyFile, line);
             string[] args;
             try { args = Split(line); }
             catch (FormatException e) { Console.Error.WriteLine($"pdm: {e.Message}"); continue; }

@@ -134,7 +134,7 @@ public sealed class CrashResumeTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(130, p.ExitCode);
 
         var status = Tools.Pdm_("passes", "--ledger", _tmp["l.db"]);
-        Assert.Contains("queued", status.Stdout); // interrupted: waits to be resumed
+        Assert.Contains("interrupted", status.Stdout); // waits to be resumed
 
         var resumed = Tools.Pdm_("resume", "1", "--ledger", _tmp["l.db"]);
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);

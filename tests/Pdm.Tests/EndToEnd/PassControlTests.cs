@@ -87,6 +87,25 @@ public sealed class PassControlTests : IDisposable
     }
 
     [Fact]
+    public void APassWhoseProcessWasKilledIsShownStalledAndResumes()
+    {
+        string src = _tmp["src"];
+        using var copy = StartLongCopy(src);
+        copy.Kill(); // SIGKILL: nothing is handed back
+        copy.WaitForExit();
+
+        var passes = Pdm("passes");
+        Assert.Contains("stalled", passes.Stdout);
+        Assert.Contains("no live node has worked on it since", passes.Stdout);
+        Assert.Contains("stalled", Pdm("status", "1").Stdout);
+
+        var resumed = Pdm("resume", "1");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Tools.AssertTreesEqual(src, _tmp["dst"]);
+        Assert.Contains("completed", Pdm("passes").Stdout);
+    }
+
+    [Fact]
     public void StatusOfAMissingLedgerIsExitThree()
     {
         var r = Tools.Pdm_("status", "1", "--ledger", _tmp["nowhere/l.db"]);

@@ -11,9 +11,10 @@ public static class Tools
 
     /// <summary>
     /// The `pdm` the build leaves in src/Pdm.Shell/bin/CONFIGURATION/net10.0 (the one the README names;
-    /// in Release precompiled for this machine), not the copy in the tests' own output.
+    /// in Release precompiled for this machine), not the copy in the tests' own output. $PDM_UNDER_TEST
+    /// names another build instead (an older pdm, to see that a new test fails on it).
     /// </summary>
-    public static string Pdm { get; } = Path.Combine(FindRepoRoot(), "src", "Pdm.Shell", "bin",
+    public static string Pdm { get; } = Environment.GetEnvironmentVariable("PDM_UNDER_TEST") ?? Path.Combine(FindRepoRoot(), "src", "Pdm.Shell", "bin",
         new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "pdm");
 
     public static bool IsRoot { get; } = Environment.UserName == "root";
@@ -65,6 +66,18 @@ public static class Tools
         p.WaitForExit();
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
+
+    /// <summary>The unprivileged user tests act as (nobody), and Debian's own Python, which that user can run.</summary>
+    public const int Nobody = 65534;
+
+    public const string SystemPython = "/usr/bin/python3";
+
+    /// <summary>The arguments that run <paramref name="args"/> as nobody, through setpriv.</summary>
+    public static string[] AsNobody(params string[] args) =>
+        ["--reuid=" + Nobody, "--regid=" + Nobody, "--clear-groups", .. args];
+
+    /// <summary>lstat's mode, owner and three times of a path, as `stat` prints them: equal before and after means untouched (ctime moves on any chmod, chown or utimens).</summary>
+    public static string StatLine(string path) => Run("stat", ["-c", "%a %u:%g %x %y %z", path]).Stdout;
 
     /// <summary>Runs the real `pdm` command.</summary>
     public static Result Pdm_(params string[] args) => Run(Pdm, args);

@@ -51,6 +51,18 @@ public class BatchTests
     }
 
     [Fact]
+    public void AMetadataFixCarriesTheTargetInodeTheScanCompared()
+    {
+        var fix = new CopyEntry(EntryAction.FixTargetMetadata, "f"u8.ToArray(), 0, new Pdm.Native.FileId(0x8_0000_0001, ulong.MaxValue));
+        var entries = new List<CopyEntry> { E("a", 3), fix, E("b", 4, EntryAction.CreateFile) };
+        var back = BatchCodec.DecodeCopies(BatchCodec.EncodeCopies(entries));
+        Assert.Equal(fix.Target, back[1].Target);
+        Assert.True(back[1].FixesMetadata);
+        Assert.Null(back[2].Target);
+        Assert.Equal("b"u8.ToArray(), back[2].Name);
+    }
+
+    [Fact]
     public void PayloadsRoundTripNamesThatAreNotUtf8()
     {
         var entries = new List<CopyEntry> { new(EntryAction.Copy, [0xff, 0xfe, (byte)'x'], 5), E("new\nline", 0, EntryAction.FixMetadata) };

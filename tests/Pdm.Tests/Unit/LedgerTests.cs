@@ -57,6 +57,28 @@ public sealed class LedgerTests : IDisposable
     }
 
     [Fact]
+    public void AnInterruptedPassOfAnOlderLedgerIsShownInterrupted()
+    {
+        // Before schema 5 an interrupted pass was stored 'queued', as if it had never run.
+        string path = _tmp["v4.db"];
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);"
+                + string.Concat(SqliteSchema.Migrations.Take(4).Select(m => m.Sql))
+                + "INSERT INTO schema_migrations VALUES (1, 0), (2, 0), (3, 0), (4, 0);"
+                + $"INSERT INTO passes (kind, source, target, options, state, created_at) VALUES ('copy', X'2F61', X'2F62', '{PassOptions.None.ToJson()}', 'queued', 0), ('copy', X'2F63', X'2F64', '{PassOptions.None.ToJson()}', 'queued', 0);"
+                + "INSERT INTO pass_events (pass_id, type, at) VALUES (1, 'Created', 0), (1, 'Started', 1), (1, 'Progressed', 2), (1, 'Interrupted', 3), (1, 'Progressed', 4), (2, 'Created', 0);";
+            cmd.ExecuteNonQuery();
+        }
+        using var ledger = SqliteLedger.Open(path);
+        Assert.Equal(PassStatus.Interrupted, ledger.GetPass(1)!.Status);
+        Assert.Equal(PassStatus.Queued, ledger.GetPass(2)!.Status);
+        Assert.NotNull(ledger.FindUnfinishedPass(PassKind.Copy, "/a"u8.ToArray(), "/b"u8.ToArray(), PassOptions.None));
+    }
+
+    [Fact]
     public void ANewPassOffersOnlyItsRootScan()
     {
         long pass = StartPass();
@@ -332,7 +354,7 @@ public sealed class LedgerTests : IDisposable
             .Apply(new PassEvent(2, 1, PassEventType.Started, t0, default, null))
             .Apply(new PassEvent(3, 1, PassEventType.Progressed, t0.AddSeconds(5), new PassCounters { FilesCopied = 3 }, null))
             .Apply(new PassEvent(4, 1, PassEventType.Interrupted, t0.AddSeconds(10), default, null));
-        Assert.Equal(PassStatus.Queued, s.Status);
+        Assert.Equal(PassStatus.Interrupted, s.Status);
         Assert.Equal(TimeSpan.FromSeconds(10), s.Elapsed(t0.AddSeconds(100)));
         s = s.Apply(new PassEvent(5, 1, PassEventType.Resumed, t0.AddSeconds(50), default, null))
              .Apply(new PassEvent(6, 1, PassEventType.Completed, t0.AddSeconds(55), new PassCounters { FilesCopied = 1 }, null));

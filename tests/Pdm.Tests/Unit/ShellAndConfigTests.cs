@@ -17,6 +17,19 @@ public sealed class ShellAndConfigTests : IDisposable
     [InlineData("''", new[] { "" })]
     public void ShellLinesSplitLikeAShell(string line, string[] expected) => Assert.Equal(expected, ShellCommand.Split(line));
 
+    [Theory]
+    [InlineData("/home/ann", null, false, "/home/ann/.local/state/pdm")]
+    [InlineData("/home/ann", "/xdg", false, "/xdg/pdm")]
+    [InlineData(null, null, true, "/var/lib/pdm")]     // root without a home: the system's place
+    [InlineData(null, null, false, null)]              // anyone else: none (pdm then asks for --ledger)
+    [InlineData("", "", false, null)]
+    [InlineData("relative/home", "rel", true, "/var/lib/pdm")] // relative paths would land where pdm runs
+    public void TheStateDirectoryIsNeverRelative(string? home, string? xdg, bool root, string? expected)
+    {
+        var env = new Dictionary<string, string?> { ["HOME"] = home, ["XDG_STATE_HOME"] = xdg };
+        Assert.Equal(expected, LedgerLocation.StateDirectory(name => env.GetValueOrDefault(name), root));
+    }
+
     [Fact]
     public void AnUnterminatedQuoteIsAnError() => Assert.Throws<FormatException>(() => ShellCommand.Split("copy 'a b"));
 

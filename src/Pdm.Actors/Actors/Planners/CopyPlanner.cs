@@ -35,6 +35,7 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
 
         if (s.Kind == EntryKind.Directory)
         {
+            if (scan.RefusesRoot(name, s, target)) return;
             if (dryRun)
             {
                 if (target is not { Kind: EntryKind.Directory }) scan.Outcome.Report.Add(("create directory", scan.PathOf(name), 0));
@@ -99,7 +100,7 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
                 scan.Count(new PassCounters { MetadataFixed = 1 });
                 break;
             case Verdict.MetadataDiffers:
-                scan.Copy(new CopyEntry(EntryAction.FixMetadata, name.ToArray(), 0));
+                scan.Copy(new CopyEntry(EntryAction.FixTargetMetadata, name.ToArray(), 0, target!.Value.Id));
                 break;
             case var _ when dryRun:
                 scan.Outcome.Report.Add(("copy", scan.PathOf(name), size));

@@ -32,6 +32,7 @@ public sealed class DeletePlanner : IScanPlanner
             scan.Fail(name, "lstat", se);
             return;
         }
+        if (scan.RefusesRoot(name, t, se == 0 ? s : null)) return;
         if (se == 0)
         {
             // Still in the source: kept. Type changes are the copy pass's business.

@@ -19,7 +19,7 @@ public sealed class MtimePlanner : IScanPlanner
         scan.Count(new PassCounters { EntriesSeen = 1 });
         int e = Sys.TryStat(scan.Source, name, out var s);
         if (e != 0 || s.Kind != EntryKind.Directory) return;
-        if (scan.StatTarget(name, out var t) == 0 && t.Kind == EntryKind.Directory)
+        if (scan.StatTarget(name, out var t) == 0 && t.Kind == EntryKind.Directory && !scan.RefusesRoot(name, s, t))
             scan.Outcome.AddSubdirectory(name);
     }
 

@@ -51,6 +51,18 @@ public sealed class ScanState(PassContext ctx, WorkItem item, int source, int ta
 
     public void Count(PassCounters delta) => Outcome.Add(delta);
 
+    /// <summary>
+    /// Records a failure and returns true if either side of a subdirectory about to be descended into is
+    /// one of the pass's roots (<see cref="PassContext.RootReachedAgain"/>).
+    /// </summary>
+    public bool RefusesRoot(ReadOnlySpan<byte> name, in FileStat source, in FileStat? target)
+    {
+        string? why = Context.RootReachedAgain(source) ?? (target is { } t ? Context.RootReachedAgain(t) : null);
+        if (why is null) return false;
+        Outcome.Fail(PathOf(name), "scan", 0, why);
+        return true;
+    }
+
     public void Fail(ReadOnlySpan<byte> name, string operation, int errno) =>
         Outcome.Fail(PathOf(name), operation, errno, Sys.ErrorMessage(errno));
 
@@ -64,7 +76,7 @@ public sealed class ScanState(PassContext ctx, WorkItem item, int source, int ta
     public void Copy(CopyEntry entry)
     {
         _copies ??= new BatchBuilder(limits.BatchEntries, limits.BatchBytes,
-            batch => Outcome.AddBatch(WorkKind.Copy, BatchCodec.EncodeCopies(batch), batch.Sum(e => e.Action == EntryAction.FixMetadata ? 0 : e.Size)));
+            batch => Outcome.AddBatch(WorkKind.Copy, BatchCodec.EncodeCopies(batch), batch.Sum(e => e.FixesMetadata ? 0 : e.Size)));
         _copies.Add(entry);
     }
 
