@@ -10,38 +10,23 @@ namespace Pdm.Actors;
 /// </summary>
 public sealed class MigrationCoordinator(ILedger ledger)
 {
-    private const int SnapshotEvery = 1000;
-
     /// <summary>Continues the unfinished pass with this source and target, or creates one.</summary>
     public (PassInfo Pass, bool Resumed) StartOrResume(PassKind kind, byte[] source, byte[] target, PassOptions options)
     {
         if (ledger.FindUnfinishedPass(kind, source, target, options) is { } existing)
         {
-            ledger.AppendLifecycle(existing.Id, PassEventType.Resumed);
+            ledger.SetPassStatus(existing.Id, PassStatus.Running);
             return (ledger.GetPass(existing.Id)!, true);
         }
         long id = ledger.CreatePass(kind, source, target, options);
-        ledger.AppendLifecycle(id, PassEventType.Started);
+        ledger.SetPassStatus(id, PassStatus.Running);
         return (ledger.GetPass(id)!, false);
     }
 
-    public void Resume(long passId) => ledger.AppendLifecycle(passId, PassEventType.Resumed);
+    public void Resume(long passId) => ledger.SetPassStatus(passId, PassStatus.Running);
 
     /// <summary>Hands a running pass back (it waits to be resumed); false if it had already ended.</summary>
-    public bool Interrupt(long passId, string detail) => ledger.AppendLifecycle(passId, PassEventType.Interrupted, detail);
+    public bool Interrupt(long passId, string detail) => ledger.SetPassStatus(passId, PassStatus.Interrupted);
 
-    public PassState GetState(long passId)
-    {
-        var state = ledger.LoadSnapshot(passId) ?? PassState.Initial(passId);
-        int folded = 0;
-        while (true)
-        {
-            var events = ledger.EventsSince(passId, state.LastEventId, 10_000);
-            if (events.Count == 0) break;
-            foreach (var e in events) state = state.Apply(e);
-            folded += events.Count;
-        }
-        if (folded >= SnapshotEvery || (folded > 0 && state.IsFinished)) ledger.SaveSnapshot(state);
-        return state;
-    }
+    public PassState GetState(long passId) => ledger.GetPassState(passId) ?? PassState.Initial(passId);
 }

@@ -185,7 +185,7 @@ public sealed class MoverNode
         {
             case MaxDeleteExceededException e:
                 // Fail the pass first (no more claims), then record why against the item.
-                _ledger.AppendLifecycle(item.PassId, PassEventType.Failed, e.Message);
+                _ledger.SetPassStatus(item.PassId, PassStatus.Failed);
                 var outcome = new ItemOutcome();
                 outcome.Fail(item.Dir, "delete", 0, e.Message);
                 try { _ledger.Complete(Id, item, outcome); }

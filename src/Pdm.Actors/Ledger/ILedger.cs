@@ -8,7 +8,7 @@ namespace Pdm.Ledger;
 /// </summary>
 public interface ILedger : IDisposable
 {
-    /// <summary>Creates a pass with its root scan and root finalize items and its Created event.</summary>
+    /// <summary>Creates a pass, queued, with its root scan and root finalize items.</summary>
     long CreatePass(PassKind kind, byte[] source, byte[] target, PassOptions options);
 
     PassInfo? GetPass(long passId);
@@ -19,10 +19,23 @@ public interface ILedger : IDisposable
     PassInfo? FindUnfinishedPass(PassKind kind, byte[] source, byte[] target, PassOptions options);
 
     /// <summary>
-    /// Appends a lifecycle event (Started, Interrupted, ...) and moves the pass's state with it; false,
-    /// and nothing appended, when the pass has already ended (completed, failed, cancelled).
+    /// Moves the pass to a state (the projection of its coordinator's journal, or a fact of the work:
+    /// completed with its last item, failed by --max-delete), keeping its times; false, and nothing
+    /// changed, when the pass has already ended (completed, failed, cancelled).
     /// </summary>
-    bool AppendLifecycle(long passId, PassEventType type, string? detail = null);
+    bool SetPassStatus(long passId, PassStatus status);
+
+    /// <summary>The pass's state, times and exact totals (null if there is no such pass).</summary>
+    PassState? GetPassState(long passId);
+
+    /// <summary>Records the state the pass's coordinator has journaled and projected.</summary>
+    void SetJournaled(long passId, PassStatus status);
+
+    /// <summary>Leaves an admin's command for the coordinator of a pass that another process runs.</summary>
+    void Request(long passId, PassRequest request);
+
+    /// <summary>Takes (removes and returns, oldest first) the commands left for a pass.</summary>
+    IReadOnlyList<PassRequest> TakeRequests(long passId);
 
     /// <summary>Leases up to <paramref name="max"/> ready items of running passes (of one pass if given).</summary>
     IReadOnlyList<WorkItem> Claim(string nodeId, int max, TimeSpan lease, long? passId = null);
@@ -60,11 +73,8 @@ public interface ILedger : IDisposable
     /// </summary>
     byte[] ClaimInode(long passId, ulong dev, ulong ino, byte[] path);
 
+    /// <summary>The pass's progress rows (deltas of its totals, one per transaction that changed them).</summary>
     IReadOnlyList<PassEvent> EventsSince(long passId, long afterEventId, int limit);
-
-    PassState? LoadSnapshot(long passId);
-
-    void SaveSnapshot(PassState state);
 
     IReadOnlyList<FailureRow> Failures(long passId, long afterId, int limit);
 

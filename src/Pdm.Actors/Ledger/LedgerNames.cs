@@ -10,6 +10,7 @@ public static class LedgerNames
     private static readonly string[] Kinds = ["copy", "delete", "mtime", "verify"];
     private static readonly string[] Statuses = ["queued", "running", "paused", "completed", "failed", "cancelled", "interrupted"];
     private static readonly string[] WorkKinds = ["scan", "copy", "link", "delete", "finalize"];
+    private static readonly string[] Requests = ["pause", "resume", "cancel"];
     private static readonly string[] Events =
         ["Created", "Started", "Progressed", "Interrupted", "Paused", "Resumed", "Cancelled", "Completed", "Failed"];
 
@@ -24,6 +25,10 @@ public static class LedgerNames
     public static string WorkKindName(WorkKind k) => WorkKinds[(int)k];
 
     public static WorkKind ParseWorkKind(string s) => (WorkKind)Find(WorkKinds, s, "work item kind");
+
+    public static string RequestName(PassRequest r) => Requests[(int)r];
+
+    public static PassRequest ParseRequest(string s) => (PassRequest)Find(Requests, s, "pass request");
 
     public static string EventName(PassEventType t) => Events[(int)t];
 

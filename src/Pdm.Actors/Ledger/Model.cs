@@ -81,7 +81,7 @@ public sealed record PassInfo(
     long Id, PassKind Kind, byte[] Source, byte[] Target, PassStatus Status, bool SweepTemporaries,
     DateTimeOffset CreatedAt, PassOptions Options)
 {
-    public bool IsFinished => Status is PassStatus.Completed or PassStatus.Failed or PassStatus.Cancelled;
+    public bool IsFinished => Status.IsFinished();
 }
 
 /// <param name="SweepTemporaries">read with the claim: an attempt of this pass died, so finalizing a

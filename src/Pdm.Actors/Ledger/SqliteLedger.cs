@@ -95,7 +95,6 @@ public sealed class SqliteLedger : ILedger
                 ("$p", passId)));
             Exec(tx, "INSERT INTO work_items (pass_id, kind, state, parent_id, depth, dir) VALUES ($p, 'scan', 'ready', $f, 0, X'')",
                 ("$p", passId), ("$f", finalize));
-            AppendEvent(tx, passId, null, PassEventType.Created, default, null, now);
             tx.Commit();
             return passId;
         }
@@ -130,28 +129,103 @@ public sealed class SqliteLedger : ILedger
         return list;
     }
 
-    public bool AppendLifecycle(long passId, PassEventType type, string? detail = null)
+    public bool SetPassStatus(long passId, PassStatus status)
     {
         lock (_gate)
         {
             using var tx = _db.BeginTransaction();
-            var status = type switch
-            {
-                PassEventType.Started or PassEventType.Resumed => "running",
-                PassEventType.Interrupted => "interrupted",
-                PassEventType.Paused => "paused",
-                PassEventType.Cancelled => "cancelled",
-                PassEventType.Failed => "failed",
-                PassEventType.Completed => "completed",
-                _ => throw new ArgumentException($"{type} is not a lifecycle event", nameof(type)),
-            };
-            // A pass that ended stays ended: a late Ctrl-C or a second cancel changes nothing.
-            if (Exec(tx, "UPDATE passes SET state = $s WHERE id = $id AND state NOT IN ('completed', 'failed', 'cancelled')",
-                    ("$s", status), ("$id", passId)) != 1)
-                return false;
-            AppendEvent(tx, passId, null, type, default, detail, Now());
+            if (!SetStatus(tx, passId, status, Now())) return false;
             tx.Commit();
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Moves a pass to <paramref name="status"/> and keeps its times: when it first ran, since when it
+    /// runs, how long it ran before, when it ended. A pass that ended stays ended: a late Ctrl-C or a
+    /// second cancel changes nothing (false). SQLite reads every column's old value in the SET list.
+    /// </summary>
+    private bool SetStatus(SqliteTransaction tx, long passId, PassStatus status, long now)
+    {
+        bool running = status == PassStatus.Running;
+        bool ends = status is PassStatus.Completed or PassStatus.Failed or PassStatus.Cancelled;
+        return Exec(tx, """
+            UPDATE passes SET
+                state = $s,
+                started_at = CASE WHEN $running THEN COALESCE(started_at, $now) ELSE started_at END,
+                running_since = CASE WHEN $running THEN COALESCE(running_since, $now) ELSE NULL END,
+                active_ms = CASE WHEN NOT $running AND running_since IS NOT NULL THEN active_ms + MAX(0, $now - running_since) ELSE active_ms END,
+                ended_at = CASE WHEN $ends THEN $now ELSE ended_at END
+             WHERE id = $id AND state NOT IN ('completed', 'failed', 'cancelled')
+            """, ("$s", LedgerNames.StatusName(status)), ("$running", running ? 1 : 0), ("$ends", ends ? 1 : 0), ("$now", now), ("$id", passId)) == 1;
+    }
+
+    public PassState? GetPassState(long passId)
+    {
+        lock (_gate)
+        {
+            var cmd = Command(null, "SELECT state, created_at, started_at, ended_at, active_ms, running_since, journaled FROM passes WHERE id = $id",
+                ("$id", passId));
+            PassState state;
+            using (var r = cmd.Rows())
+            {
+                if (!r.Read()) return null;
+                DateTimeOffset? T(int i) => r.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
+                state = new PassState(passId, LedgerNames.ParseStatus(r.GetString(0)), default, T(1), T(2), T(3),
+                    TimeSpan.FromMilliseconds(r.GetInt64(4)), T(5), r.IsDBNull(6) ? null : LedgerNames.ParseStatus(r.GetString(6)));
+            }
+            return state with { Counters = Totals(passId) };
+        }
+    }
+
+    /// <summary>
+    /// The pass's exact totals: the sum of its progress rows, read from the newest snapshot of that sum
+    /// on, and snapshotted again when many rows were added since, so no reader sums a whole pass.
+    /// Callers hold <see cref="_gate"/>.
+    /// </summary>
+    private PassCounters Totals(long passId)
+    {
+        const int SnapshotEvery = 1000;
+        var (lastEventId, totals) = LoadTotals(passId);
+        int added = 0;
+        while (true)
+        {
+            var events = EventsAfter(passId, lastEventId, 10_000);
+            if (events.Count == 0) break;
+            foreach (var e in events) totals += e.Delta;
+            lastEventId = events[^1].Id;
+            added += events.Count;
+        }
+        if (added >= SnapshotEvery) SaveTotals(passId, lastEventId, totals);
+        return totals;
+    }
+
+    public void SetJournaled(long passId, PassStatus status)
+    {
+        lock (_gate) Exec(null, "UPDATE passes SET journaled = $s WHERE id = $id", ("$s", LedgerNames.StatusName(status)), ("$id", passId));
+    }
+
+    public void Request(long passId, PassRequest request)
+    {
+        lock (_gate)
+            Exec(null, "INSERT INTO pass_requests (pass_id, command, at) VALUES ($p, $c, $t)",
+                ("$p", passId), ("$c", LedgerNames.RequestName(request)), ("$t", Now()));
+    }
+
+    public IReadOnlyList<PassRequest> TakeRequests(long passId)
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            var list = new List<PassRequest>();
+            using (var r = Command(tx, "DELETE FROM pass_requests WHERE pass_id = $p RETURNING id, command", ("$p", passId)).Rows())
+            {
+                var taken = new List<(long Id, PassRequest Request)>();
+                while (r.Read()) taken.Add((r.GetInt64(0), LedgerNames.ParseRequest(r.GetString(1))));
+                list.AddRange(taken.OrderBy(t => t.Id).Select(t => t.Request));
+            }
+            tx.Commit();
+            return list;
         }
     }
 
@@ -319,7 +393,7 @@ public sealed class SqliteLedger : ILedger
         foreach (var (passId, delta) in _progress.ToList())
         {
             if (onlyPass is { } only && passId != only) continue;
-            AppendEvent(tx, passId, null, PassEventType.Progressed, delta, null, now);
+            AppendProgress(tx, passId, delta, now);
             _progress.Remove(passId);
         }
     }
@@ -373,10 +447,9 @@ public sealed class SqliteLedger : ILedger
                 """, ("$id", parent));
             return;
         }
-        FlushProgress(tx, passId); // its last progress comes before it is completed
-        Exec(tx, "UPDATE passes SET state = 'completed' WHERE id = $id", ("$id", passId));
-        AppendEvent(tx, passId, null, PassEventType.Completed, default, null, Now());
-        // The work of a finished pass is history: its counts live on in the events.
+        FlushProgress(tx, passId); // its last progress goes with it
+        SetStatus(tx, passId, PassStatus.Completed, Now());
+        // The work of a finished pass is history: its counts live on in its progress rows.
         Exec(tx, "DELETE FROM work_items WHERE pass_id = $id", ("$id", passId));
         Exec(tx, "DELETE FROM inodes WHERE pass_id = $id", ("$id", passId));
     }
@@ -481,77 +554,64 @@ public sealed class SqliteLedger : ILedger
         }
     }
 
-    // ---- events, snapshots, failures ----------------------------------------------------------
+    // ---- progress, totals, failures -----------------------------------------------------------
 
-    private void AppendEvent(SqliteTransaction tx, long passId, long? itemId, PassEventType type, PassCounters d, string? detail, long at) =>
+    private void AppendProgress(SqliteTransaction tx, long passId, PassCounters d, long at) =>
         Exec(tx, """
-            INSERT INTO pass_events (pass_id, item_id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, deleted, differences, detail)
-            VALUES ($p, $i, $t, $at, $e, $fc, $b, $s, $m, $h, $f, $del, $diff, $detail)
-            """, ("$p", passId), ("$i", itemId), ("$t", LedgerNames.EventName(type)), ("$at", at), ("$e", d.EntriesSeen), ("$fc", d.FilesCopied),
+            INSERT INTO pass_events (pass_id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, deleted, differences)
+            VALUES ($p, 'Progressed', $at, $e, $fc, $b, $s, $m, $h, $f, $del, $diff)
+            """, ("$p", passId), ("$at", at), ("$e", d.EntriesSeen), ("$fc", d.FilesCopied),
             ("$b", d.BytesCopied), ("$s", d.SkippedEqual), ("$m", d.MetadataFixed), ("$h", d.HardLinks), ("$f", d.Failed),
-            ("$del", d.Deleted), ("$diff", d.Differences), ("$detail", detail));
+            ("$del", d.Deleted), ("$diff", d.Differences));
 
     public IReadOnlyList<PassEvent> EventsSince(long passId, long afterEventId, int limit)
     {
-        lock (_gate)
-        {
-            var cmd = Command(null, """
-                SELECT id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, detail, deleted, differences
-                  FROM pass_events WHERE pass_id = $p AND id > $after ORDER BY id LIMIT $limit
-                """, ("$p", passId), ("$after", afterEventId), ("$limit", limit));
-            using var r = cmd.Rows();
-            var list = new List<PassEvent>();
-            while (r.Read())
-                list.Add(new PassEvent(r.GetInt64(0), passId, LedgerNames.ParseEvent(r.GetString(1)),
-                    DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
-                    new PassCounters(r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9),
-                        r.GetInt64(11), r.GetInt64(12)),
-                    r.IsDBNull(10) ? null : r.GetString(10)));
-            return list;
-        }
+        lock (_gate) return EventsAfter(passId, afterEventId, limit);
     }
 
-    public PassState? LoadSnapshot(long passId)
+    private List<PassEvent> EventsAfter(long passId, long afterEventId, int limit)
     {
-        lock (_gate)
-        {
-            var cmd = Command(null, """
-                SELECT last_event_id, state, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed,
-                       created_at, started_at, ended_at, active_ms, running_since, deleted, differences
-                  FROM pass_snapshots WHERE pass_id = $p
-                """, ("$p", passId));
-            using var r = cmd.Rows();
-            if (!r.Read()) return null;
-            DateTimeOffset? T(int i) => r.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
-            return new PassState(passId, LedgerNames.ParseStatus(r.GetString(1)),
-                new PassCounters(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8),
-                    r.GetInt64(14), r.GetInt64(15)),
-                T(9), T(10), T(11), r.GetInt64(0), TimeSpan.FromMilliseconds(r.GetInt64(12)), T(13));
-        }
+        var cmd = Command(null, """
+            SELECT id, type, at, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, detail, deleted, differences
+              FROM pass_events WHERE pass_id = $p AND id > $after ORDER BY id LIMIT $limit
+            """, ("$p", passId), ("$after", afterEventId), ("$limit", limit));
+        using var r = cmd.Rows();
+        var list = new List<PassEvent>();
+        while (r.Read())
+            list.Add(new PassEvent(r.GetInt64(0), passId, LedgerNames.ParseEvent(r.GetString(1)),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
+                new PassCounters(r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9),
+                    r.GetInt64(11), r.GetInt64(12)),
+                r.IsDBNull(10) ? null : r.GetString(10)));
+        return list;
     }
 
-    public void SaveSnapshot(PassState s)
+    /// <summary>The newest snapshot of a pass's totals: up to which progress row, and their sum.</summary>
+    private (long LastEventId, PassCounters Totals) LoadTotals(long passId)
     {
-        static object? Ms(DateTimeOffset? t) => t?.ToUnixTimeMilliseconds();
-        lock (_gate)
-            Exec(null, """
-                INSERT INTO pass_snapshots (pass_id, last_event_id, state, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed,
-                                            hard_links, failed, created_at, started_at, ended_at, active_ms, running_since, deleted, differences)
-                VALUES ($p, $l, $s, $e, $fc, $b, $sk, $m, $h, $f, $c, $st, $en, $a, $r, $del, $diff)
-                ON CONFLICT (pass_id) DO UPDATE SET
-                    last_event_id = excluded.last_event_id, state = excluded.state, entries_seen = excluded.entries_seen,
-                    files_copied = excluded.files_copied, bytes_copied = excluded.bytes_copied, skipped_equal = excluded.skipped_equal,
-                    metadata_fixed = excluded.metadata_fixed, hard_links = excluded.hard_links, failed = excluded.failed,
-                    created_at = excluded.created_at, started_at = excluded.started_at, ended_at = excluded.ended_at,
-                    active_ms = excluded.active_ms, running_since = excluded.running_since,
-                    deleted = excluded.deleted, differences = excluded.differences
-                 WHERE excluded.last_event_id > pass_snapshots.last_event_id
-                """, ("$p", s.PassId), ("$l", s.LastEventId), ("$s", LedgerNames.StatusName(s.Status)), ("$e", s.Counters.EntriesSeen),
-                ("$fc", s.Counters.FilesCopied), ("$b", s.Counters.BytesCopied), ("$sk", s.Counters.SkippedEqual),
-                ("$m", s.Counters.MetadataFixed), ("$h", s.Counters.HardLinks), ("$f", s.Counters.Failed), ("$c", Ms(s.CreatedAt)),
-                ("$st", Ms(s.StartedAt)), ("$en", Ms(s.EndedAt)), ("$a", (long)s.ActiveTime.TotalMilliseconds), ("$r", Ms(s.RunningSince)),
-                ("$del", s.Counters.Deleted), ("$diff", s.Counters.Differences));
+        var cmd = Command(null, """
+            SELECT last_event_id, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed, hard_links, failed, deleted, differences
+              FROM pass_snapshots WHERE pass_id = $p
+            """, ("$p", passId));
+        using var r = cmd.Rows();
+        if (!r.Read()) return (0, default);
+        return (r.GetInt64(0), new PassCounters(r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6),
+            r.GetInt64(7), r.GetInt64(8), r.GetInt64(9)));
     }
+
+    private void SaveTotals(long passId, long lastEventId, PassCounters t) =>
+        Exec(null, """
+            INSERT INTO pass_snapshots (pass_id, last_event_id, state, entries_seen, files_copied, bytes_copied, skipped_equal, metadata_fixed,
+                                        hard_links, failed, active_ms, deleted, differences)
+            VALUES ($p, $l, 'totals', $e, $fc, $b, $sk, $m, $h, $f, 0, $del, $diff)
+            ON CONFLICT (pass_id) DO UPDATE SET
+                last_event_id = excluded.last_event_id, entries_seen = excluded.entries_seen,
+                files_copied = excluded.files_copied, bytes_copied = excluded.bytes_copied, skipped_equal = excluded.skipped_equal,
+                metadata_fixed = excluded.metadata_fixed, hard_links = excluded.hard_links, failed = excluded.failed,
+                deleted = excluded.deleted, differences = excluded.differences
+             WHERE excluded.last_event_id > pass_snapshots.last_event_id
+            """, ("$p", passId), ("$l", lastEventId), ("$e", t.EntriesSeen), ("$fc", t.FilesCopied), ("$b", t.BytesCopied),
+            ("$sk", t.SkippedEqual), ("$m", t.MetadataFixed), ("$h", t.HardLinks), ("$f", t.Failed), ("$del", t.Deleted), ("$diff", t.Differences));
 
     public IReadOnlyList<FailureRow> Failures(long passId, long afterId, int limit)
     {
@@ -586,7 +646,11 @@ public sealed class SqliteLedger : ILedger
     {
         lock (_gate)
         {
-            var at = Scalar(null, "SELECT at FROM pass_events WHERE pass_id = $p ORDER BY id DESC LIMIT 1", ("$p", passId));
+            var at = Scalar(null, """
+                SELECT MAX(COALESCE((SELECT at FROM pass_events WHERE pass_id = $p ORDER BY id DESC LIMIT 1), 0),
+                           COALESCE(running_since, 0), created_at)
+                  FROM passes WHERE id = $p
+                """, ("$p", passId));
             return at is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(at));
         }
     }

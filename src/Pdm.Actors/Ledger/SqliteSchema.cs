@@ -196,6 +196,35 @@ internal static class SqliteSchema
                AND (SELECT type FROM pass_events WHERE pass_id = passes.id AND type <> 'Progressed' ORDER BY id DESC LIMIT 1) = 'Interrupted';
             ALTER TABLE work_items ADD COLUMN scan_failed INTEGER NOT NULL DEFAULT 0;
             """),
+        // The MigrationCoordinator journals a pass's lifecycle (Akka.Persistence, tables akka_*); the
+        // ledger keeps its projection: the state and its times on the pass's row, and which state the
+        // coordinator last journaled. pass_events keeps only progress (the exact totals, added in the
+        // transaction of each completion). Admin commands for a pass run by another process wait in
+        // pass_requests until its coordinator takes them. Times of passes that ran before this are
+        // read off their old lifecycle events (active time from the snapshot, or end minus start).
+        (6, """
+            ALTER TABLE passes ADD COLUMN started_at INTEGER;
+            ALTER TABLE passes ADD COLUMN ended_at INTEGER;
+            ALTER TABLE passes ADD COLUMN active_ms INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE passes ADD COLUMN running_since INTEGER;
+            ALTER TABLE passes ADD COLUMN journaled TEXT;
+            UPDATE passes SET
+                started_at = (SELECT MIN(at) FROM pass_events e WHERE e.pass_id = passes.id AND e.type IN ('Started', 'Resumed')),
+                ended_at = (SELECT MAX(at) FROM pass_events e WHERE e.pass_id = passes.id AND e.type IN ('Completed', 'Failed', 'Cancelled')),
+                running_since = CASE WHEN state = 'running'
+                    THEN (SELECT MAX(at) FROM pass_events e WHERE e.pass_id = passes.id AND e.type IN ('Started', 'Resumed')) END;
+            UPDATE passes SET active_ms = COALESCE(
+                (SELECT active_ms FROM pass_snapshots s WHERE s.pass_id = passes.id),
+                CASE WHEN state = 'running' THEN 0
+                     ELSE COALESCE(MAX(0, COALESCE(ended_at, (SELECT MAX(at) FROM pass_events e WHERE e.pass_id = passes.id)) - COALESCE(started_at, created_at)), 0) END);
+            CREATE TABLE pass_requests (
+                id      INTEGER PRIMARY KEY AUTOINCREMENT,
+                pass_id INTEGER NOT NULL REFERENCES passes(id),
+                command TEXT    NOT NULL CHECK (command IN ('pause', 'resume', 'cancel')),
+                at      INTEGER NOT NULL
+            );
+            CREATE INDEX pass_requests_by_pass ON pass_requests (pass_id, id);
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -6,7 +6,7 @@ using Pdm.Native;
 namespace Pdm.Shell.Commands;
 
 /// <summary>A command that moves a pass through its lifecycle with one event (pause, cancel).</summary>
-public abstract class LifecycleCommand(IConsoleIO console, string name, string description, PassEventType change) : PdmCommand(console)
+public abstract class LifecycleCommand(IConsoleIO console, string name, string description, PassStatus change) : PdmCommand(console)
 {
     private readonly Argument<long> _id = new("ID") { Description = $"The pass to {name}" };
 
@@ -23,7 +23,7 @@ public abstract class LifecycleCommand(IConsoleIO console, string name, string d
             using var ledger = OpenLedger(parse);
             var pass = RequirePass(ledger, parse.GetValue(_id));
             if (Refusal(pass) is { } why) throw new UsageException(why);
-            if (!ledger.AppendLifecycle(pass.Id, change)) throw new UsageException($"pass {pass.Id} ended meanwhile");
+            if (!ledger.SetPassStatus(pass.Id, change)) throw new UsageException($"pass {pass.Id} ended meanwhile");
             Console.Out.WriteLine($"pdm: {Done(pass)}");
             return ExitCodes.Ok;
         }));
@@ -35,7 +35,7 @@ public abstract class LifecycleCommand(IConsoleIO console, string name, string d
 
 /// <summary>`pdm pause ID`: nodes stop claiming the pass's work; work in flight finishes.</summary>
 public sealed class PauseCommand(IConsoleIO console)
-    : LifecycleCommand(console, "pause", "Pause a pass: no new work is claimed, work in flight finishes", PassEventType.Paused)
+    : LifecycleCommand(console, "pause", "Pause a pass: no new work is claimed, work in flight finishes", PassStatus.Paused)
 {
     protected override string? Refusal(PassInfo pass) =>
         pass.Status is PassStatus.Running or PassStatus.Queued or PassStatus.Interrupted ? null : $"pass {pass.Id} is {StateOf(pass)}, not running";
@@ -45,7 +45,7 @@ public sealed class PauseCommand(IConsoleIO console)
 
 /// <summary>`pdm cancel ID`: ends a pass for good; it cannot be resumed.</summary>
 public sealed class CancelCommand(IConsoleIO console)
-    : LifecycleCommand(console, "cancel", "Cancel a pass for good (run the command again for a new pass)", PassEventType.Cancelled)
+    : LifecycleCommand(console, "cancel", "Cancel a pass for good (run the command again for a new pass)", PassStatus.Cancelled)
 {
     protected override string? Refusal(PassInfo pass) => pass.IsFinished ? $"pass {pass.Id} has already {StateOf(pass)}" : null;
 

@@ -22,11 +22,11 @@ public sealed class LedgerTests : IDisposable
     private long StartPass()
     {
         long id = _ledger.CreatePass(PassKind.Copy, "/src"u8.ToArray(), "/dst"u8.ToArray(), PassOptions.None);
-        _ledger.AppendLifecycle(id, PassEventType.Started);
+        _ledger.SetPassStatus(id, PassStatus.Running);
         return id;
     }
 
-    private PassState State(long passId) => new MigrationCoordinator(_ledger).GetState(passId);
+    private PassState State(long passId) => _ledger.GetPassState(passId)!;
 
     [Fact]
     public void OpeningAppliesEveryMigrationOnceAndReopeningIsHarmless()
@@ -94,9 +94,9 @@ public sealed class LedgerTests : IDisposable
     public void APassThatEndedStaysEnded()
     {
         long pass = StartPass();
-        Assert.True(_ledger.AppendLifecycle(pass, PassEventType.Cancelled));
-        Assert.False(_ledger.AppendLifecycle(pass, PassEventType.Interrupted)); // a late Ctrl-C
-        Assert.False(_ledger.AppendLifecycle(pass, PassEventType.Resumed));
+        Assert.True(_ledger.SetPassStatus(pass, PassStatus.Cancelled));
+        Assert.False(_ledger.SetPassStatus(pass, PassStatus.Interrupted)); // a late Ctrl-C
+        Assert.False(_ledger.SetPassStatus(pass, PassStatus.Running));
         Assert.Equal(PassStatus.Cancelled, _ledger.GetPass(pass)!.Status);
         Assert.Equal(PassStatus.Cancelled, State(pass).Status);
         Assert.Empty(_ledger.Claim("n", 10, Lease));
@@ -106,9 +106,9 @@ public sealed class LedgerTests : IDisposable
     public void PausedPassesAreNotClaimedUntilResumed()
     {
         long pass = StartPass();
-        Assert.True(_ledger.AppendLifecycle(pass, PassEventType.Paused));
+        Assert.True(_ledger.SetPassStatus(pass, PassStatus.Paused));
         Assert.Empty(_ledger.Claim("n", 10, Lease));
-        Assert.True(_ledger.AppendLifecycle(pass, PassEventType.Resumed));
+        Assert.True(_ledger.SetPassStatus(pass, PassStatus.Running));
         Assert.Single(_ledger.Claim("n", 10, Lease));
     }
 
@@ -246,7 +246,7 @@ public sealed class LedgerTests : IDisposable
     public void MaxDeleteCountsTheRemovalsOfCheckpointsAndCompletionsAndRefusesBeyondIt()
     {
         long pass = _ledger.CreatePass(PassKind.Delete, "/src"u8.ToArray(), "/dst"u8.ToArray(), new PassOptions(MaxDelete: 10));
-        _ledger.AppendLifecycle(pass, PassEventType.Started);
+        _ledger.SetPassStatus(pass, PassStatus.Running);
         var scan = _ledger.Claim("n", 1, Lease).Single();
         static ItemOutcome Planning(int deletes, long? cursor)
         {
@@ -330,37 +330,46 @@ public sealed class LedgerTests : IDisposable
     }
 
     [Fact]
-    public void StatusFoldsFromTheSnapshotOn()
+    public void TotalsAreReadFromTheirSnapshotOn()
     {
         long pass = StartPass();
         var item = _ledger.Claim("n", 1, Lease).Single();
         for (int i = 0; i < 1500; i++)
             _ledger.Checkpoint("n", item, new ItemOutcome { Cursor = i + 1, Delta = new PassCounters { EntriesSeen = 1 } }, Lease);
-        var first = State(pass); // folds 1500+ events and snapshots them
-        var snapshot = _ledger.LoadSnapshot(pass);
-        Assert.NotNull(snapshot);
-        Assert.Equal(first.LastEventId, snapshot.LastEventId);
+        Assert.Equal(1500, State(pass).Counters.EntriesSeen); // sums 1500 progress rows and snapshots the sum
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_tmp["ledger.db"]};Mode=ReadOnly;Pooling=False"))
+        {
+            db.Open();
+            using var c = db.CreateCommand();
+            c.CommandText = $"SELECT entries_seen FROM pass_snapshots WHERE pass_id = {pass}";
+            Assert.Equal(1500L, Convert.ToInt64(c.ExecuteScalar()));
+        }
         _ledger.Checkpoint("n", item, new ItemOutcome { Cursor = 9999, Delta = new PassCounters { EntriesSeen = 1 } }, Lease);
         Assert.Equal(1501, State(pass).Counters.EntriesSeen);
-        Assert.Single(_ledger.EventsSince(pass, snapshot.LastEventId, 100));
     }
 
     [Fact]
-    public void TheFoldTracksLifecycleAndActiveTime()
+    public void StatusChangesKeepThePassTimes()
     {
-        var t0 = DateTimeOffset.FromUnixTimeSeconds(1000);
-        var s = PassState.Initial(1)
-            .Apply(new PassEvent(1, 1, PassEventType.Created, t0, default, null))
-            .Apply(new PassEvent(2, 1, PassEventType.Started, t0, default, null))
-            .Apply(new PassEvent(3, 1, PassEventType.Progressed, t0.AddSeconds(5), new PassCounters { FilesCopied = 3 }, null))
-            .Apply(new PassEvent(4, 1, PassEventType.Interrupted, t0.AddSeconds(10), default, null));
-        Assert.Equal(PassStatus.Interrupted, s.Status);
-        Assert.Equal(TimeSpan.FromSeconds(10), s.Elapsed(t0.AddSeconds(100)));
-        s = s.Apply(new PassEvent(5, 1, PassEventType.Resumed, t0.AddSeconds(50), default, null))
-             .Apply(new PassEvent(6, 1, PassEventType.Completed, t0.AddSeconds(55), new PassCounters { FilesCopied = 1 }, null));
-        Assert.Equal(PassStatus.Completed, s.Status);
-        Assert.Equal(4, s.Counters.FilesCopied);
-        Assert.Equal(TimeSpan.FromSeconds(15), s.Elapsed(t0.AddSeconds(100)));
-        Assert.Equal(t0.AddSeconds(55), s.EndedAt);
+        long pass = StartPass();
+        var started = State(pass);
+        Assert.Equal(PassStatus.Running, started.Status);
+        Assert.NotNull(started.StartedAt);
+        Assert.Equal(started.StartedAt, started.RunningSince);
+        Thread.Sleep(20);
+        Assert.True(_ledger.SetPassStatus(pass, PassStatus.Interrupted));
+        var stopped = State(pass);
+        Assert.Null(stopped.RunningSince);
+        Assert.True(stopped.ActiveTime >= TimeSpan.FromMilliseconds(20));
+        Thread.Sleep(20);
+        var later = DateTimeOffset.UtcNow;
+        Assert.Equal(stopped.ActiveTime, stopped.Elapsed(later)); // an interrupted pass's clock stands still
+        Assert.True(_ledger.SetPassStatus(pass, PassStatus.Running));
+        Assert.True(_ledger.SetPassStatus(pass, PassStatus.Completed));
+        var done = State(pass);
+        Assert.Equal(started.StartedAt, done.StartedAt);
+        Assert.NotNull(done.EndedAt);
+        Assert.True(done.ActiveTime >= stopped.ActiveTime);
+        Assert.False(_ledger.SetPassStatus(pass, PassStatus.Running)); // ended for good
     }
 }
