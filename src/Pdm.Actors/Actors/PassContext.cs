@@ -47,11 +47,11 @@ public sealed class PassContext : IDisposable
 
     public static PassContext Open(PassInfo pass)
     {
-        int src = Sys.OpenAt(Flags.AT_FDCWD, pass.Source, Flags.O_RDONLY | Flags.O_DIRECTORY);
+        int src = Sys.OpenAt(Flags.AT_FDCWD, pass.Source, Sys.DirectoryOpenFlags);
         try
         {
             // A dry run does not create the target: there may be none (-1), and then everything is missing.
-            int e = Sys.TryOpenAt(Flags.AT_FDCWD, pass.Target, Flags.O_RDONLY | Flags.O_DIRECTORY, 0, out int dst);
+            int e = Sys.TryOpenAt(Flags.AT_FDCWD, pass.Target, Sys.DirectoryOpenFlags, 0, out int dst);
             if (e != 0 && !(e == Errno.ENOENT && pass.Options.DryRun)) throw new PosixException("open target", e);
             return new PassContext(pass, src, e == 0 ? dst : -1);
         }

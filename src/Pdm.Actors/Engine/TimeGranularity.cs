@@ -54,7 +54,7 @@ public readonly record struct TimeGranularity
         int fd = -1;
         try
         {
-            fd = Sys.OpenAt(dirFd, "."u8, Flags.O_RDONLY | Flags.O_DIRECTORY); // its own position for getdents
+            fd = Sys.OpenAt(dirFd, "."u8, Sys.DirectoryOpenFlags); // its own position for getdents
             using var reader = new DirectoryReader(fd);
             while (ctimes.Count <= samples && reader.Next(out var name, out _))
                 if (Sys.TryStat(fd, name, out var st) == 0 && st.Dev == dir.Dev) ctimes.Add(st.Ctime); // not a mount inside

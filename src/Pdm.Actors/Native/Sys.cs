@@ -17,6 +17,14 @@ public static unsafe class Sys
 
     public static readonly bool IsRoot = Euid == 0;
 
+    /// <summary>
+    /// How directories of either tree are opened for listing: as root without moving their atime
+    /// (O_NOATIME; only an owner or root may ask it). Reading a source directory must leave it as it
+    /// was, and a target directory read moves an atime the pass set from its source's, which the next
+    /// pass would then set again (changing the ctime of every directory of an unchanged tree).
+    /// </summary>
+    public static readonly int DirectoryOpenFlags = Flags.O_RDONLY | Flags.O_DIRECTORY | (IsRoot ? Flags.O_NOATIME : 0);
+
     /// <summary>The process's umask, from /proc/self/status (0777, as if everything were masked, where it cannot be read).</summary>
     public static readonly uint Umask = ReadUmask();
 
@@ -111,9 +119,9 @@ public static unsafe class Sys
     /// </summary>
     public static int OpenDirectoryBeneath(int rootFd, ReadOnlySpan<byte> relativePath)
     {
-        int flags = Flags.O_RDONLY | Flags.O_DIRECTORY | Flags.O_NOFOLLOW | Flags.O_CLOEXEC;
+        int flags = DirectoryOpenFlags | Flags.O_NOFOLLOW | Flags.O_CLOEXEC;
         if (relativePath.IsEmpty)
-            return OpenAt(rootFd, "."u8, Flags.O_RDONLY | Flags.O_DIRECTORY);
+            return OpenAt(rootFd, "."u8, DirectoryOpenFlags);
         int current = rootFd;
         Span<byte> buf = stackalloc byte[Small];
         try

@@ -46,6 +46,32 @@ public sealed class CopyTreeTests : IDisposable
         Tools.AssertTreesEqual(src, dst);
     }
 
+    /// <summary>
+    /// A pass reads the source without moving its atimes (as root: O_NOATIME, directories too), and a
+    /// second pass over an unchanged tree changes nothing on the target, not even a ctime. Symlinks
+    /// are left out of the atime check: the kernel has no O_NOATIME for readlink.
+    /// </summary>
+    [Fact]
+    public void PassesLeaveTheSourceAsItWasAndASecondPassChangesNothing()
+    {
+        Assert.True(Tools.IsRoot, "O_NOATIME needs root (or the owner)");
+        string src = _tmp["src"], dst = _tmp["dst"], ledger = _tmp["ledger.db"];
+        Tools.MakeTree("nasty", src, 1.0);
+        Tools.MakeTree("small", Path.Combine(src, "small"), 0.01);
+        // Listed with O_NOATIME: find would itself move the atimes it reports.
+        string times = Path.Combine(Tools.RepoRoot, "tests", "Pdm.Tests", "Support", "times.py");
+        string Atimes() => Tools.Run("python3", [times, "atime", src, "--no-symlinks"]).Stdout;
+        string Ctimes() => Tools.Run("python3", [times, "ctime", dst]).Stdout;
+        string sourceBefore = Atimes();
+        Assert.Equal(0, Tools.Pdm_("copy", src, dst, "--ledger", ledger).ExitCode);
+        string targetBefore = Ctimes();
+        var again = Tools.Pdm_("copy", src, dst, "--ledger", ledger);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Equal(targetBefore, Ctimes());
+        Assert.Equal(sourceBefore, Atimes());
+        Tools.AssertTreesEqual(src, dst);
+    }
+
     [Theory]
     [InlineData("mixed", 0.05)]
     [InlineData("large", 0.02)]
