@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pdm.Actors;
+using Pdm.Configuration;
 using Pdm.Ledger;
 using Pdm.Native;
 
@@ -65,7 +66,7 @@ public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
         var cmd = new Command("resume", "Resume a paused or interrupted pass where it stopped") { _id, LedgerOption, ConfigOption, ThreadsOption };
         cmd.SetAction(parse => Guard(() =>
         {
-            int threads = Threads(parse);
+            int threads = Threads(parse, Config(parse));
             using var ledger = OpenLedger(parse);
             var pass = RequirePass(ledger, parse.GetValue(_id));
             if (pass.IsFinished)

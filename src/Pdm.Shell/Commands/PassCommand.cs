@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pdm.Actors;
+using Pdm.Configuration;
 using Pdm.Ledger;
 using Pdm.Native;
 
@@ -33,9 +34,9 @@ public abstract class PassCommand(IConsoleIO console, PassKind kind, string name
 
     private int Execute(ParseResult parse)
     {
-        int threads = Threads(parse);
         var options = Options(parse);
         var config = Config(parse);
+        int threads = Threads(parse, config);
         var (source, target) = Paths(config, parse.GetValue(_paths)!);
         var pair = TreeArguments.Check(source, target, targetMustExist: kind != PassKind.Copy);
         bool writes = kind != PassKind.Verify && !options.DryRun;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pdm.Configuration;
 using Pdm.Ledger;
 
 namespace Pdm.Shell.Commands;
@@ -15,12 +16,12 @@ public abstract class PdmCommand(IConsoleIO console)
 
     protected static readonly Option<string?> ConfigOption = new("--config")
     {
-        Description = "The config naming filesystems (default: $PDM_CONFIG, ./pdm.json, ~/.config/pdm/pdm.json, /etc/pdm/pdm.json)",
+        Description = "The HOCON config naming filesystems (default: $PDM_CONFIG, ./pdm.conf, ~/.config/pdm/pdm.conf, /etc/pdm/pdm.conf)",
     };
 
     protected static readonly Option<int?> ThreadsOption = new("--threads")
     {
-        Description = $"Dedicated I/O threads (default: twice the cores, 4 to 32; here {Actors.NodeOptions.DefaultThreads})",
+        Description = $"Dedicated I/O threads (default: the config's threads, else twice the cores, 4 to 32; here {Actors.NodeOptions.DefaultThreads})",
     };
 
     public abstract Command Build();
@@ -32,7 +33,7 @@ public abstract class PdmCommand(IConsoleIO console)
         {
             return body();
         }
-        catch (UsageException e)
+        catch (Exception e) when (e is UsageException or Configuration.ConfigException)
         {
             Console.Error.WriteLine($"pdm: {e.Message}");
             return ExitCodes.Usage;
@@ -54,14 +55,14 @@ public abstract class PdmCommand(IConsoleIO console)
         }
     }
 
-    protected static int Threads(ParseResult parse)
+    protected static int Threads(ParseResult parse, PdmConfig config)
     {
         int? t = parse.GetValue(ThreadsOption);
         if (t is < 1 or > 1024) throw new UsageException($"--threads must be between 1 and 1024, not {t}");
-        return t ?? Actors.NodeOptions.DefaultThreads;
+        return t ?? config.Threads ?? Actors.NodeOptions.DefaultThreads;
     }
 
-    protected static PdmConfig Config(ParseResult parse) => PdmConfig.Load(parse.GetValue(ConfigOption));
+    protected static PdmConfig Config(ParseResult parse) => PdmConfig.Load(parse.GetValue(ConfigOption), LedgerLocation.AbsoluteVariable("HOME"));
 
     protected static string LedgerPath(ParseResult parse, PdmConfig? config = null) =>
         LedgerLocation.Resolve(parse.GetValue(LedgerOption), (config ?? Config(parse)).Ledger);

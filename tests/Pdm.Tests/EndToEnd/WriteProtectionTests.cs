@@ -13,14 +13,12 @@ public sealed class WriteProtectionTests : IDisposable
         Directory.CreateDirectory(_tmp["panda/projects/a"]);
         File.WriteAllText(_tmp["panda/projects/a/file"], "data");
         Directory.CreateDirectory(_tmp["badger"]);
-        _config = _tmp["pdm.json"];
+        _config = _tmp["pdm.conf"];
         File.WriteAllText(_config, $$"""
-            {
-              // panda is being retired: read only
-              "filesystems": {
-                "panda":  { "mount": "{{_tmp["panda"]}}",  "writable": false },
-                "badger": { "mount": "{{_tmp["badger"]}}", "writable": true }
-              }
+            # panda is being retired: read only
+            filesystems {
+              panda  { mount = "{{_tmp["panda"]}}",  writable = false }
+              badger { mount = "{{_tmp["badger"]}}", writable = true }
             }
             """);
     }
@@ -81,19 +79,24 @@ public sealed class WriteProtectionTests : IDisposable
         AssertRefused("'otter' is not a filesystem named in", "copy", "panda", "otter", "/projects");
 
     [Theory]
-    [InlineData("{ \"filesystems\": { \"x\": { \"mount\": \"relative\" } } }", "filesystems.x.mount: must be an absolute path")]
+    [InlineData("filesystems { x { mount = relative } }", "filesystems.x.mount: must be an absolute path")]
+    [InlineData("filesystems.x { mount = /m, writable = yes }", "filesystems.x.writable: must be true or false")]
+    [InlineData("filesystems { x { mountpoint = /m } }", "filesystems.x.mountpoint: unknown key")]
+    [InlineData("filesystem {}", "filesystem: unknown key")]
+    [InlineData("filesystems { x { writable = true } }", "filesystems.x.mount: is missing")]
+    [InlineData("threads = many", "threads: must be a whole number")]
+    [InlineData("filesystems { ", "not valid HOCON: line 1: the '{' opened here is never closed")]
+    [InlineData("filesystems { x { mount = [ /a, /b } }", "not valid HOCON: line 1: '}' closes the '['")]
+    [InlineData("ledger = ${PDM_TEST_NOT_SET}", "not valid HOCON: line 1: ${PDM_TEST_NOT_SET}: the environment variable PDM_TEST_NOT_SET is not set")]
+    // JSON is HOCON too: a config written as JSON reads the same, and its errors are reported the same.
     [InlineData("{ \"filesystems\": { \"x\": { \"mount\": \"/m\", \"writable\": \"yes\" } } }", "filesystems.x.writable: must be true or false")]
-    [InlineData("{ \"filesystems\": { \"x\": { \"mountpoint\": \"/m\" } } }", "filesystems.x.mountpoint: unknown key")]
-    [InlineData("{ \"filesystem\": {} }", "filesystem: unknown key")]
-    [InlineData("{ \"filesystems\": { \"x\": { \"writable\": true } } }", "filesystems.x.mount: is missing")]
-    [InlineData("{ \"filesystems\": ", "not valid JSON")]
-    public void AConfigErrorNamesTheFileTheKeyAndTheProblem(string json, string message)
+    public void AConfigErrorNamesTheFileTheKeyAndTheProblem(string hocon, string message)
     {
-        File.WriteAllText(_config, json);
+        File.WriteAllText(_config, hocon);
         AssertRefused($"config {_config}: {message}", "copy", _tmp["panda/projects"], _tmp["badger/x"]);
     }
 
     [Fact]
     public void AConfigThatDoesNotExistIsRefused() =>
-        AssertRefused("does not exist", "copy", _tmp["panda/projects"], _tmp["badger/x"], "--config", _tmp["nope.json"]);
+        AssertRefused("does not exist", "copy", _tmp["panda/projects"], _tmp["badger/x"], "--config", _tmp["nope.conf"]);
 }

@@ -1,3 +1,4 @@
+using Pdm.Configuration;
 using Pdm.Shell;
 using Pdm.Shell.Commands;
 using Pdm.Tests.Support;
@@ -33,17 +34,17 @@ public sealed class ShellAndConfigTests : IDisposable
     [Fact]
     public void AnUnterminatedQuoteIsAnError() => Assert.Throws<FormatException>(() => ShellCommand.Split("copy 'a b"));
 
-    private PdmConfig Load(string json)
+    private PdmConfig Load(string hocon)
     {
-        File.WriteAllText(_tmp["c.json"], json);
-        return PdmConfig.Load(_tmp["c.json"]);
+        File.WriteAllText(_tmp["c.conf"], hocon);
+        return PdmConfig.Load(_tmp["c.conf"]);
     }
 
     [Fact]
     public void NamedPathsResolveUnderTheirMountAndOthersStayPlain()
     {
         Directory.CreateDirectory(_tmp["mnt/panda"]);
-        var config = Load($$"""{ "filesystems": { "panda": { "mount": "{{_tmp["mnt/panda"]}}" } } }""");
+        var config = Load($$"""filesystems.panda.mount = "{{_tmp["mnt/panda"]}}" """);
         Assert.Equal(_tmp["mnt/panda"] + "/projects", config.Resolve("panda:/projects"));
         Assert.Equal(_tmp["mnt/panda"] + "/projects", config.Resolve("panda:projects"));
         Assert.Equal("otter:/projects", config.Resolve("otter:/projects")); // not a named filesystem: a plain path
@@ -56,13 +57,15 @@ public sealed class ShellAndConfigTests : IDisposable
     {
         Directory.CreateDirectory(_tmp["a/b"]);
         var config = Load($$"""
-            { "filesystems": { "outer": { "mount": "{{_tmp["a"]}}", "writable": true },
-                               "inner": { "mount": "{{_tmp["a/b"]}}", "writable": false } } }
+            filesystems {
+              outer { mount = "{{_tmp["a"]}}", writable = true }
+              inner { mount = "{{_tmp["a/b"]}}", writable = false }
+            }
             """);
         Assert.Equal("inner", config.Containing(Pdm.Native.ByteNames.FromString(_tmp["a/b/c"]))!.Name);
         Assert.Equal("outer", config.Containing(Pdm.Native.ByteNames.FromString(_tmp["a/bc"]))!.Name);
         Assert.Null(config.Containing(Pdm.Native.ByteNames.FromString(_tmp["z"])));
-        Assert.Throws<UsageException>(() => config.CheckWritable(Pdm.Native.ByteNames.FromString(_tmp["a/b"]), "to target"));
+        Assert.Throws<ConfigException>(() => config.CheckWritable(Pdm.Native.ByteNames.FromString(_tmp["a/b"]), "to target"));
         config.CheckWritable(Pdm.Native.ByteNames.FromString(_tmp["a/x"]), "to target");
     }
 }
