@@ -1,39 +1,56 @@
 using System.Runtime.InteropServices;
 using Pdm.Actors;
+using Pdm.Configuration;
 using Pdm.Ledger;
 
-// Pdm.Node: a mover node that works on every running pass of a ledger until stopped (SIGTERM, SIGINT),
-// then gives back what it holds. A thin host for now; the cluster issue grows it.
-string? ledgerPath = null;
-int threads = NodeOptions.DefaultThreads;
+// Pdm.Node: a mover node. One ActorSystem (Akka.Hosting) with the node's actors works on every running
+// pass of a ledger until SIGTERM, SIGINT or SIGHUP; then it stops claiming, lets work in flight reach a
+// safe point, and gives back what it holds.
+string? ledgerPath = null, configPath = null;
+int? threads = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--ledger" when i + 1 < args.Length: ledgerPath = args[++i]; break;
-        case "--threads" when i + 1 < args.Length && int.TryParse(args[i + 1], out var t) && t > 0: threads = t; i++; break;
+        case "--config" when i + 1 < args.Length: configPath = args[++i]; break;
+        case "--threads" when i + 1 < args.Length && int.TryParse(args[i + 1], out var t) && t is > 0 and <= 1024: threads = t; i++; break;
         default:
-            Console.Error.WriteLine("usage: Pdm.Node --ledger PATH [--threads N]");
+            Console.Error.WriteLine("usage: Pdm.Node [--config FILE] [--ledger PATH] [--threads N]");
             return 2;
     }
 }
-if (ledgerPath is null)
-{
-    Console.Error.WriteLine("Pdm.Node: --ledger PATH is required");
-    return 2;
-}
 try
 {
+    var config = configPath is not null ? PdmConfig.Read(configPath) : PdmConfig.Empty;
+    ledgerPath ??= Environment.GetEnvironmentVariable("PDM_LEDGER") is { Length: > 0 } env ? env : config.Ledger;
+    if (ledgerPath is null)
+    {
+        Console.Error.WriteLine("Pdm.Node: no ledger: give --ledger PATH, set PDM_LEDGER, or name one in the config");
+        return 2;
+    }
+    ledgerPath = Path.GetFullPath(ledgerPath);
+    int n = threads ?? config.Threads ?? NodeOptions.DefaultThreads;
     using var ledger = SqliteLedger.Open(ledgerPath);
-    using var stop = new CancellationTokenSource();
-    using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-    using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-    var node = new MoverNode(ledger, NodeOptions.Default with { Threads = threads });
-    node.Problem += m => Console.Error.WriteLine($"Pdm.Node: {m}");
-    Console.Error.WriteLine($"Pdm.Node {node.Id}: working on {ledgerPath} with {threads} I/O threads");
-    node.Run(stop.Token);
+    await using var host = await MoverHost.StartAsync(new MoverHostOptions(n, config.Akka, ledgerPath, "pdm-node"));
+    using var signals = host.StopOn(PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP);
+    var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = n }, m => Console.Error.WriteLine($"Pdm.Node: {m}"));
+    Akka.Actor.CoordinatedShutdown.Get(host.System).AddTask(Akka.Actor.CoordinatedShutdown.PhaseBeforeServiceUnbind, "say-draining", () =>
+    {
+        Console.Error.WriteLine($"Pdm.Node {node.Id}: draining ({host.StoppedBy}): no new work; work in flight finishes or goes back");
+        return Task.FromResult(Akka.Done.Instance);
+    });
+    host.ReconcileInBackground(ledger);
+    Console.Error.WriteLine($"Pdm.Node {node.Id}: working on {ledgerPath} with {n} I/O threads");
+    await node.Finished; // drained by a signal, or the ledger failed (its error is thrown here)
+    await host.StopAsync();
     Console.Error.WriteLine($"Pdm.Node {node.Id}: stopped");
     return 0;
+}
+catch (ConfigException e)
+{
+    Console.Error.WriteLine($"Pdm.Node: {e.Message}");
+    return 2;
 }
 catch (LedgerUnavailableException e)
 {

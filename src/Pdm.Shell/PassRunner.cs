@@ -1,56 +1,86 @@
 using System.Runtime.InteropServices;
+using Akka;
+using Akka.Actor;
 using Pdm.Actors;
+using Pdm.Coordination;
 using Pdm.Ledger;
 using Pdm.Native;
 
 namespace Pdm.Shell;
 
 /// <summary>
-/// The embedded default: runs a mover node in this process on one pass, shows live progress,
-/// stops cleanly on Ctrl-C or SIGTERM, and closes with a summary and the exit status.
+/// The embedded default: runs the actors of a mover node and the pass's MigrationCoordinator in this
+/// process (one ActorSystem, no remoting, no cluster), shows live progress, stops cleanly on Ctrl-C or
+/// SIGTERM, and closes with a summary and the exit status.
+/// <para>
+/// The work does not wait for the coordinator's journal: its first connection costs most of a second,
+/// more than a small pass. The start is projected onto the ledger at once, and the coordinator, which
+/// recovers while the first directories are scanned, journals it; at the end it journals the outcome
+/// if it has recovered by then. If it has not (a pass shorter than that), the ledger notes that the
+/// journal is behind, and the next pdm process brings it up to date in the background.
+/// </para>
 /// </summary>
-public sealed class PassRunner(ILedger ledger, IConsoleIO console, int threads)
+public sealed class PassRunner(ILedger ledger, IConsoleIO console, int threads, Configuration.PdmConfig config, string ledgerPath)
 {
     private const int FailuresShown = 20;
+    private static readonly TimeSpan JournalWait = TimeSpan.FromSeconds(30);
 
-    public int Run(PassInfo pass)
+    /// <param name="first">what the coordinator is told: start a new pass, or resume one</param>
+    public int Run(PassInfo pass, IPassCommand first) => RunAsync(pass, first).GetAwaiter().GetResult();
+
+    private async Task<int> RunAsync(PassInfo pass, IPassCommand first)
     {
-        var coordinator = new MigrationCoordinator(ledger);
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
-        try
+        if (!ledger.SetPassStatus(pass.Id, PassStatus.Running))
+            throw new UsageException($"pass {pass.Id} has already {LedgerNames.StatusName(ledger.GetPass(pass.Id)!.Status)}");
+        await using var host = await MoverHost.StartAsync(new MoverHostOptions(threads, config.Akka, ledgerPath));
+        using var signals = host.StopOn(PosixSignal.SIGINT, PosixSignal.SIGTERM);
+        var recovered = CoordinatorRecovery.Watch(host.System, pass.Id);
+        var coordinator = host.Coordinator(pass.Id, ledger);
+        coordinator.Tell(first);
+        var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = threads },
+            message => console.Error.WriteLine($"pdm: warning: {message}"), pass.Id);
+        // Stopped by a signal: once the node has drained, the pass is handed back (interrupted), before the actors stop.
+        CoordinatedShutdown.Get(host.System).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "hand-back-pass", async () =>
         {
-            var node = new MoverNode(ledger, NodeOptions.Default with { Threads = threads });
-            node.Problem += message => console.Error.WriteLine($"pdm: warning: {message}");
-            Exception? crashed = null;
-            var worker = new Thread(() =>
-            {
-                try { node.Run(stop.Token, pass.Id); }
-                catch (Exception e) { crashed = e; }
-            }) { Name = "pdm-node" };
-            worker.Start();
-            var progress = new ProgressReporter(console);
-            while (!worker.Join(progress.Interval))
-                progress.Show(coordinator.GetState(pass.Id));
-            progress.Clear();
-            if (crashed is not null) throw crashed;
+            if (host.StoppedBy is not null && ledger.SetPassStatus(pass.Id, PassStatus.Interrupted))
+                await JournalAsync(coordinator, recovered, new PassCommands.Interrupt(pass.Id, $"interrupted by {host.StoppedBy}"));
+            return Done.Instance;
+        });
+        host.ReconcileInBackground(ledger);
 
-            if (stop.IsCancellationRequested && coordinator.Interrupt(pass.Id, "interrupted by signal"))
+        var progress = new ProgressReporter(console);
+        while (!node.Finished.Wait(progress.Interval))
+            progress.Show(ledger.GetPassState(pass.Id)!);
+        progress.Clear();
+        await node.Finished; // a ledger that failed under way ends here (exit 3)
+
+        if (host.StoppedBy is not null)
+        {
+            await host.System.WhenTerminated;
+            var s = ledger.GetPassState(pass.Id)!;
+            if (s.Status == PassStatus.Interrupted)
             {
-                var s = coordinator.GetState(pass.Id);
                 console.Error.WriteLine($"pdm: interrupted; pass {pass.Id} is saved ({Format.Count(s.Counters.FilesCopied)} files copied so far). " +
                     $"Resume with: pdm resume {pass.Id} (or run the same command again)");
                 return ExitCodes.Interrupted;
             }
-            return Summarize(pass, coordinator.GetState(pass.Id));
+            return Summarize(pass, s); // it ended just before the signal
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        await JournalAsync(coordinator, recovered, new PassCommands.Sync(pass.Id));
+        var state = ledger.GetPassState(pass.Id)!;
+        await host.StopAsync();
+        return Summarize(pass, state);
     }
+
+    /// <summary>Has the coordinator journal the pass's outcome, if its journal is up; otherwise a later process does.</summary>
+    private static async Task JournalAsync(IActorRef coordinator, Task recovered, IPassCommand command)
+    {
+        if (!recovered.IsCompleted) return;
+        try { await coordinator.Ask<PassCommands.Result>(command, JournalWait); }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { } // the ledger has it; the journal catches up later
+    }
+
+    private static void Trace(string what) { if (Environment.GetEnvironmentVariable("PDM_TRACE") is not null) Console.Error.WriteLine($"TRACE {(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:0} ms {what}"); }
 
     private int Summarize(PassInfo pass, PassState s)
     {

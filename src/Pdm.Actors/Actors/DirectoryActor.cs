@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Pdm.Actors.Planners;
 using Pdm.Ledger;
 using Pdm.Native;
@@ -17,10 +18,27 @@ namespace Pdm.Actors;
 /// needs work the attempt is dropped, its results with it, and the subdirectory is handed out as usual.
 /// Counts are those of the usual way either way; the ledger only sees fewer, larger items.
 /// </para>
+/// An actor on the pdm-io dispatcher, fed "scan" items by the node's feeder (<see cref="WorkerActor"/>).
 /// </summary>
-public sealed class DirectoryActor(ILedger ledger, WorkLimits limits, PlannerSet planners)
+public sealed class DirectoryActor : WorkerActor
 {
-    public ItemOutcome Scan(PassContext ctx, WorkItem item, Action<ItemOutcome> checkpoint, CancellationToken cancel)
+    private readonly ILedger ledger;
+    private readonly WorkLimits limits;
+    private readonly PlannerSet planners;
+
+    public DirectoryActor(NodeContext node, PlannerSet planners) : base(node)
+    {
+        ledger = node.Ledger;
+        limits = node.Options.Limits;
+        this.planners = planners;
+    }
+
+    public static Props Props(NodeContext node, PlannerSet planners) => Akka.Actor.Props.Create(() => new DirectoryActor(node, planners));
+
+    protected override ItemOutcome Run(PassContext ctx, WorkItem item, CancellationToken stop) =>
+        Scan(ctx, item, partial => ledger.Checkpoint(Node.Id, item, partial, Node.Options.Lease), stop);
+
+    private ItemOutcome Scan(PassContext ctx, WorkItem item, Action<ItemOutcome> checkpoint, CancellationToken cancel)
     {
         var planner = planners.For(ctx.Pass.Kind);
         var mode = PlannerSet.ModeOf(item);

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Pdm.Actors.Planners;
 using Pdm.Ledger;
 using Pdm.Native;
@@ -6,12 +7,17 @@ namespace Pdm.Actors;
 
 /// <summary>
 /// Runs a "finalize" work item: the pass's work on a directory itself, once everything below it is
-/// done (deepest first): a copy's directory metadata, an orphan's removal, a directory's times.
+/// done (deepest first): a copy's directory metadata, an orphan's removal, a directory's times. An
+/// actor on the pdm-io dispatcher, fed "finalize" items by the node's feeder (<see cref="WorkerActor"/>).
 /// </summary>
-public sealed class DirectoryFinalizer(ILedger ledger, WorkLimits limits, PlannerSet planners)
+public sealed class DirectoryFinalizer(NodeContext node, PlannerSet planners) : WorkerActor(node)
 {
-    public ItemOutcome Finalize(PassContext ctx, WorkItem item)
+    public static Props Props(NodeContext node, PlannerSet planners) => Akka.Actor.Props.Create(() => new DirectoryFinalizer(node, planners));
+
+    protected override ItemOutcome Run(PassContext ctx, WorkItem item, CancellationToken stop)
     {
+        var ledger = Node.Ledger;
+        var limits = Node.Options.Limits;
         var outcome = new ItemOutcome();
         var mode = PlannerSet.ModeOf(item);
         if (!DirectoryPair.Open(ctx, item, mode, outcome, out int src, out int dst, quiet: item.ScanFailed)) return outcome;

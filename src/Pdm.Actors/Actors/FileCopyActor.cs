@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Pdm.Engine;
 using Pdm.Ledger;
 using Pdm.Native;
@@ -7,11 +8,22 @@ namespace Pdm.Actors;
 /// <summary>
 /// Carries out copy and link batches. It acts on what the scan decided (compare, then act, and the
 /// act is idempotent), so a batch re-run after a crash counts exactly what an uninterrupted run counts.
-/// Results are returned, not committed: the node commits them with the item's completion.
+/// Results are returned, not committed: the node commits them with the item's completion. An actor on
+/// the pdm-io dispatcher, fed copy, link and delete batches by the node's feeder (<see cref="WorkerActor"/>).
 /// </summary>
-public sealed class FileCopyActor(FileCopier copier)
+public sealed class FileCopyActor(NodeContext node, FileCopier copier) : WorkerActor(node)
 {
-    public ItemOutcome CopyBatch(PassContext ctx, WorkItem item, CancellationToken cancel)
+    public static Props Props(NodeContext node, FileCopier copier) => Akka.Actor.Props.Create(() => new FileCopyActor(node, copier));
+
+    protected override ItemOutcome Run(PassContext ctx, WorkItem item, CancellationToken stop) => item.Kind switch
+    {
+        WorkKind.Copy => CopyBatch(ctx, item, stop),
+        WorkKind.Link => LinkBatch(ctx, item, stop),
+        WorkKind.Delete => DeleteBatch(ctx, item, stop),
+        _ => throw new InvalidDataException($"a {LedgerNames.WorkKindName(item.Kind)} item is not a batch"),
+    };
+
+    private ItemOutcome CopyBatch(PassContext ctx, WorkItem item, CancellationToken cancel)
     {
         var entries = BatchCodec.DecodeCopies(item.Payload ?? throw new InvalidDataException("copy item without payload"));
         var kernelCopy = new KernelCopy();
@@ -34,7 +46,7 @@ public sealed class FileCopyActor(FileCopier copier)
     /// so the leader's copy is final: when it is missing or does not match (the leader failed or
     /// changed), the entry is copied on its own instead, and a later pass links it.
     /// </summary>
-    public ItemOutcome LinkBatch(PassContext ctx, WorkItem item, CancellationToken cancel)
+    private ItemOutcome LinkBatch(PassContext ctx, WorkItem item, CancellationToken cancel)
     {
         var entries = BatchCodec.DecodeLinks(item.Payload ?? throw new InvalidDataException("link item without payload"));
         return ForEachEntry(ctx, item, entries, e => e.Name, cancel,
@@ -42,7 +54,7 @@ public sealed class FileCopyActor(FileCopier copier)
     }
 
     /// <summary>Removes entries the source no longer has (delete pass). An entry already gone counts as removed.</summary>
-    public ItemOutcome DeleteBatch(PassContext ctx, WorkItem item, CancellationToken cancel)
+    private ItemOutcome DeleteBatch(PassContext ctx, WorkItem item, CancellationToken cancel)
     {
         var names = BatchCodec.DecodeNames(item.Payload ?? throw new InvalidDataException("delete item without payload"));
         return ForEachEntry(ctx, item, names, n => n, cancel, needSource: false, (_, dst, name, _, _) =>

@@ -28,6 +28,9 @@ public interface ILedger : IDisposable
     /// <summary>The pass's state, times and exact totals (null if there is no such pass).</summary>
     PassState? GetPassState(long passId);
 
+    /// <summary>Passes (newest first) whose state is not what their coordinator last journaled.</summary>
+    IReadOnlyList<long> PassesToReconcile(int max);
+
     /// <summary>Records the state the pass's coordinator has journaled and projected.</summary>
     void SetJournaled(long passId, PassStatus status);
 

@@ -200,6 +200,19 @@ public sealed class SqliteLedger : ILedger
         return totals;
     }
 
+    public IReadOnlyList<long> PassesToReconcile(int max)
+    {
+        lock (_gate)
+        {
+            var cmd = Command(null, "SELECT id FROM passes WHERE state <> 'queued' AND (journaled IS NULL OR journaled <> state) ORDER BY id DESC LIMIT $max",
+                ("$max", max));
+            using var r = cmd.Rows();
+            var list = new List<long>();
+            while (r.Read()) list.Add(r.GetInt64(0));
+            return list;
+        }
+    }
+
     public void SetJournaled(long passId, PassStatus status)
     {
         lock (_gate) Exec(null, "UPDATE passes SET journaled = $s WHERE id = $id", ("$s", LedgerNames.StatusName(status)), ("$id", passId));
@@ -216,16 +229,15 @@ public sealed class SqliteLedger : ILedger
     {
         lock (_gate)
         {
-            using var tx = _db.BeginTransaction();
-            var list = new List<PassRequest>();
-            using (var r = Command(tx, "DELETE FROM pass_requests WHERE pass_id = $p RETURNING id, command", ("$p", passId)).Rows())
-            {
-                var taken = new List<(long Id, PassRequest Request)>();
+            // Looked at every tick of every coordinator: a read, and a write only when there is something to take.
+            var taken = new List<(long Id, PassRequest Request)>();
+            using (var r = Command(null, "SELECT id, command FROM pass_requests WHERE pass_id = $p ORDER BY id", ("$p", passId)).Rows())
                 while (r.Read()) taken.Add((r.GetInt64(0), LedgerNames.ParseRequest(r.GetString(1))));
-                list.AddRange(taken.OrderBy(t => t.Id).Select(t => t.Request));
-            }
+            if (taken.Count == 0) return [];
+            using var tx = _db.BeginTransaction();
+            foreach (var (id, _) in taken) Exec(tx, "DELETE FROM pass_requests WHERE id = $id", ("$id", id));
             tx.Commit();
-            return list;
+            return taken.Select(t => t.Request).ToList();
         }
     }
 

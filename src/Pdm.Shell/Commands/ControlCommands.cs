@@ -1,13 +1,13 @@
 using System.CommandLine;
-using Pdm.Actors;
+using Pdm.Coordination;
 using Pdm.Configuration;
 using Pdm.Ledger;
 using Pdm.Native;
 
 namespace Pdm.Shell.Commands;
 
-/// <summary>A command that moves a pass through its lifecycle with one event (pause, cancel).</summary>
-public abstract class LifecycleCommand(IConsoleIO console, string name, string description, PassStatus change) : PdmCommand(console)
+/// <summary>A command that asks a pass's coordinator for one lifecycle change (pause, cancel).</summary>
+public abstract class LifecycleCommand(IConsoleIO console, string name, string description, PassRequest request) : PdmCommand(console)
 {
     private readonly Argument<long> _id = new("ID") { Description = $"The pass to {name}" };
 
@@ -21,10 +21,13 @@ public abstract class LifecycleCommand(IConsoleIO console, string name, string d
         var cmd = new Command(name, description) { _id, LedgerOption, ConfigOption };
         cmd.SetAction(parse => Guard(() =>
         {
-            using var ledger = OpenLedger(parse);
+            var config = Config(parse);
+            string path = LedgerPath(parse, config);
+            using var ledger = LedgerLocation.OpenExisting(path);
             var pass = RequirePass(ledger, parse.GetValue(_id));
             if (Refusal(pass) is { } why) throw new UsageException(why);
-            if (!ledger.SetPassStatus(pass.Id, change)) throw new UsageException($"pass {pass.Id} ended meanwhile");
+            var result = new PassControl(ledger, path, config).Deliver(pass, request);
+            if (!result.Done) throw new UsageException(result.Refusal ?? $"pass {pass.Id} cannot be {name}d now");
             Console.Out.WriteLine($"pdm: {Done(pass)}");
             return ExitCodes.Ok;
         }));
@@ -36,7 +39,7 @@ public abstract class LifecycleCommand(IConsoleIO console, string name, string d
 
 /// <summary>`pdm pause ID`: nodes stop claiming the pass's work; work in flight finishes.</summary>
 public sealed class PauseCommand(IConsoleIO console)
-    : LifecycleCommand(console, "pause", "Pause a pass: no new work is claimed, work in flight finishes", PassStatus.Paused)
+    : LifecycleCommand(console, "pause", "Pause a pass: no new work is claimed, work in flight finishes", PassRequest.Pause)
 {
     protected override string? Refusal(PassInfo pass) =>
         pass.Status is PassStatus.Running or PassStatus.Queued or PassStatus.Interrupted ? null : $"pass {pass.Id} is {StateOf(pass)}, not running";
@@ -46,7 +49,7 @@ public sealed class PauseCommand(IConsoleIO console)
 
 /// <summary>`pdm cancel ID`: ends a pass for good; it cannot be resumed.</summary>
 public sealed class CancelCommand(IConsoleIO console)
-    : LifecycleCommand(console, "cancel", "Cancel a pass for good (run the command again for a new pass)", PassStatus.Cancelled)
+    : LifecycleCommand(console, "cancel", "Cancel a pass for good (run the command again for a new pass)", PassRequest.Cancel)
 {
     protected override string? Refusal(PassInfo pass) => pass.IsFinished ? $"pass {pass.Id} has already {StateOf(pass)}" : null;
 
@@ -54,8 +57,8 @@ public sealed class CancelCommand(IConsoleIO console)
 }
 
 /// <summary>
-/// `pdm resume ID`: a paused or interrupted pass continues. If a node is still working on the ledger
-/// (the `pdm` process that was paused, or Pdm.Node), it picks the pass up again; otherwise this process runs it.
+/// `pdm resume ID`: a paused or interrupted pass continues. If the `pdm` process that runs it is still
+/// there (paused, it waits), that process carries on; otherwise this process runs it.
 /// </summary>
 public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
 {
@@ -66,21 +69,25 @@ public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
         var cmd = new Command("resume", "Resume a paused or interrupted pass where it stopped") { _id, LedgerOption, ConfigOption, ThreadsOption };
         cmd.SetAction(parse => Guard(() =>
         {
-            int threads = Threads(parse, Config(parse));
-            using var ledger = OpenLedger(parse);
+            var config = Config(parse);
+            int threads = Threads(parse, config);
+            string path = LedgerPath(parse, config);
+            using var ledger = LedgerLocation.OpenExisting(path);
             var pass = RequirePass(ledger, parse.GetValue(_id));
             if (pass.IsFinished)
                 throw new UsageException($"pass {pass.Id} has already {LedgerNames.StatusName(pass.Status)}; run the command again for a new pass");
             if (Sys.TryStatPath(pass.Source, out _) != 0)
                 throw new UsageException($"source {ByteNames.Escape(pass.Source)} of pass {pass.Id} does not exist any more");
-            new MigrationCoordinator(ledger).Resume(pass.Id);
-            if (pass.Status == PassStatus.Paused && ledger.ListNodes().Any(n => n.WorksOn(pass.Id) && ProcessIdentity.IsLive(n)))
+            var control = new PassControl(ledger, path, config);
+            if (control.Host(pass.Id) is { } host)
             {
-                Console.Out.WriteLine($"pdm: pass {pass.Id} resumed; the nodes working on this ledger carry on with it");
+                var result = control.Deliver(pass, PassRequest.Resume);
+                if (!result.Done) throw new UsageException(result.Refusal ?? $"pass {pass.Id} cannot be resumed now");
+                Console.Out.WriteLine($"pdm: pass {pass.Id} resumed; the process running it (pid {host.Pid}) will carry on with it");
                 return ExitCodes.Ok;
             }
             Console.Error.WriteLine($"pdm: resuming {LedgerNames.KindName(pass.Kind)} pass {pass.Id}: {ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
-            return new PassRunner(ledger, Console, threads).Run(ledger.GetPass(pass.Id)!);
+            return new PassRunner(ledger, Console, threads, config, path).Run(pass, new PassCommands.Resume(pass.Id));
         }));
         return cmd;
     }
@@ -99,10 +106,9 @@ public sealed class StatusCommand(IConsoleIO console) : PdmCommand(console)
         {
             using var ledger = OpenLedger(parse);
             var pass = RequirePass(ledger, parse.GetValue(_id));
-            var coordinator = new MigrationCoordinator(ledger);
             while (true)
             {
-                var s = coordinator.GetState(pass.Id);
+                var s = ledger.GetPassState(pass.Id)!;
                 Show(ledger, pass, s);
                 if (!parse.GetValue(_follow) || s.IsFinished) return ExitCodes.Ok;
                 Thread.Sleep(1000);

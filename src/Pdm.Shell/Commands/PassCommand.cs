@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Pdm.Actors;
+using Pdm.Coordination;
 using Pdm.Configuration;
 using Pdm.Ledger;
 using Pdm.Native;
@@ -45,11 +45,14 @@ public abstract class PassCommand(IConsoleIO console, PassKind kind, string name
         config.CheckWritable(ByteNames.FromString(Path.GetFullPath(ledgerPath)), "the ledger");
         using var ledger = LedgerLocation.OpenWritable(ledgerPath, LedgerIsDefault(parse, config));
         if (writes && kind == PassKind.Copy) TreeArguments.CreateTarget(pair);
-        var (pass, resumed) = new MigrationCoordinator(ledger).StartOrResume(kind, pair.Source, pair.Target, options);
-        Console.Error.WriteLine(resumed
+        // Running the same command again carries on the pass it left unfinished.
+        var existing = ledger.FindUnfinishedPass(kind, pair.Source, pair.Target, options);
+        var pass = existing ?? ledger.GetPass(ledger.CreatePass(kind, pair.Source, pair.Target, options))!;
+        Console.Error.WriteLine(existing is not null
             ? $"pdm: resuming {name} pass {pass.Id}: {pair.SourceText} -> {pair.TargetText}"
             : $"pdm: {name} pass {pass.Id}{(options.DryRun ? " (dry run)" : "")}: {pair.SourceText} -> {pair.TargetText} (ledger {ledger.Path})");
-        return new PassRunner(ledger, Console, threads).Run(pass);
+        IPassCommand first = existing is null ? new PassCommands.Start(pass.Id) : new PassCommands.Resume(pass.Id);
+        return new PassRunner(ledger, Console, threads, config, ledger.Path).Run(pass, first);
     }
 
     private static (string Source, string Target) Paths(PdmConfig config, string[] paths)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Pdm.Actors;
 using Pdm.Native;
 using Pdm.Ledger;
 
@@ -14,13 +13,12 @@ public sealed class PassesCommand(IConsoleIO console) : PdmCommand(console)
         cmd.SetAction(parse => Guard(() =>
         {
             using var ledger = OpenLedger(parse);
-            var coordinator = new MigrationCoordinator(ledger);
             var nodes = ledger.ListNodes();
             var stalled = new List<string>();
             Console.Out.WriteLine($"{"ID",4}  {"KIND",-5} {"STATE",-11} {"ENTRIES",12} {"COPIED",12} {"BYTES",10} {"FAILED",8}  {"STARTED",-19}  {"ENDED",-19}  SOURCE -> TARGET");
             foreach (var pass in ledger.ListPasses())
             {
-                var s = coordinator.GetState(pass.Id);
+                var s = ledger.GetPassState(pass.Id)!;
                 var c = s.Counters;
                 string state = LedgerNames.StatusName(s.Status);
                 if (StalledPass.Since(ledger, nodes, pass.Id, s.Status) is { } since)

@@ -18,19 +18,26 @@ public sealed class InlineSubtreeTests : IDisposable
 
     private static readonly WorkLimits EveryDirectoryAnItem = WorkLimits.Default with { InlineEntries = 0 };
 
-    /// <summary>Runs one pass in this process, the way `pdm` does, with the given limits.</summary>
+    /// <summary>Runs one pass in this process, with the actors `pdm` runs (no journal: the test reads the ledger), with the given limits.</summary>
     private PassState RunPass(PassKind kind, string source, string target, string ledgerName, WorkLimits limits)
     {
         Directory.CreateDirectory(target); // as `pdm copy` does before the pass starts
         using var ledger = SqliteLedger.Open(_tmp[ledgerName]);
-        var coordinator = new MigrationCoordinator(ledger);
-        var (pass, _) = coordinator.StartOrResume(kind, Encoding.UTF8.GetBytes(source), Encoding.UTF8.GetBytes(target), PassOptions.None);
-        var node = new MoverNode(ledger, NodeOptions.Default with { Threads = 3, Limits = limits });
+        long passId = ledger.CreatePass(kind, Encoding.UTF8.GetBytes(source), Encoding.UTF8.GetBytes(target), PassOptions.None);
+        ledger.SetPassStatus(passId, PassStatus.Running);
         string? problem = null;
-        node.Problem += m => problem = m;
-        node.Run(CancellationToken.None, pass.Id);
+        var host = MoverHost.StartAsync(new MoverHostOptions(3, Akka.Configuration.Config.Empty, Journal: null)).GetAwaiter().GetResult();
+        try
+        {
+            var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = 3, Limits = limits }, m => problem = m, passId);
+            Assert.True(node.Finished.Wait(TimeSpan.FromMinutes(5)), "the pass did not finish");
+        }
+        finally
+        {
+            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
         Assert.True(problem is null, problem);
-        var state = coordinator.GetState(pass.Id);
+        var state = ledger.GetPassState(passId)!;
         Assert.Equal(PassStatus.Completed, state.Status);
         return state;
     }

@@ -1,4 +1,3 @@
-using Pdm.Actors;
 using Pdm.Ledger;
 
 namespace Pdm.Tests.Support;
@@ -9,7 +8,7 @@ public static class LedgerReader
     public static PassState State(string ledgerPath, long passId)
     {
         using var ledger = SqliteLedger.Open(ledgerPath);
-        return new MigrationCoordinator(ledger).GetState(passId);
+        return ledger.GetPassState(passId) ?? PassState.Initial(passId); // not created yet: nothing done
     }
 
     public static PassInfo LastPass(string ledgerPath)

@@ -1,0 +1,224 @@
+using Akka.Actor;
+using Pdm.Engine;
+using Pdm.Ledger;
+
+namespace Pdm.Actors;
+
+/// <summary>
+/// The heart of a mover node: claims leased work items from the ledger on demand and hands each to an
+/// idle worker of its kind (DirectoryActor, FileCopyActor, DirectoryFinalizer: one of each per I/O
+/// thread, so any mix of items keeps every thread busy), never more at once than there are threads.
+/// Items stay in flight until the completion writer has committed them. It renews its leases by
+/// heartbeat, makes expired leases of other nodes claimable again, and polls with a backoff when there
+/// is nothing to claim (a commit, which may have made work ready, wakes it at once). On
+/// <see cref="NodeMessages.Drain"/> it stops claiming, lets work in flight reach a safe point, gives
+/// back what no worker started, and answers once nothing is in flight. Runs on a thread of its own
+/// (a pinned dispatcher): it blocks on the ledger.
+/// </summary>
+public sealed class WorkFeeder : ReceiveActor, IWithTimers
+{
+    private const int MaxAttempts = 5;
+    private static readonly TimeSpan ReclaimEvery = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxIdleDelay = TimeSpan.FromMilliseconds(200);
+
+    private readonly NodeContext _node;
+    private readonly long? _onlyPass;
+    private readonly TaskCompletionSource _finished;
+    private readonly PassContexts _contexts;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Queue<WorkItem> _claimed = new();
+    private readonly Dictionary<WorkKind, Stack<IActorRef>> _idle = [];
+    private readonly int _threads;
+    private readonly int _capacity;
+    private int _running, _inFlight;
+    private TimeSpan _idleDelay = TimeSpan.FromMilliseconds(1);
+    private DateTime _lastReclaim = DateTime.MinValue;
+    private IActorRef? _drainRequester;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <param name="onlyPass">work on this pass only, and finish once it has ended (the embedded `pdm`)</param>
+    /// <param name="finished">completed when the node has stopped (faulted if the ledger failed)</param>
+    public static Props Props(NodeContext node, long? onlyPass, TaskCompletionSource finished) =>
+        Akka.Actor.Props.Create(() => new WorkFeeder(node, onlyPass, finished)).WithDispatcher(PdmHocon.LedgerDispatcher);
+
+    public WorkFeeder(NodeContext node, long? onlyPass, TaskCompletionSource finished)
+    {
+        _node = node;
+        _onlyPass = onlyPass;
+        _finished = finished;
+        _threads = node.Options.Threads;
+        // Eight items per thread: claims and group commits are then large enough that a tree of small
+        // directories (three items each) is not ledger-bound, and a node still holds back little work.
+        _capacity = _threads * 8;
+        _contexts = new PassContexts(node.Ledger);
+
+        Receive<Pump>(_ => Guarded(Feed));
+        Receive<Housekeeping>(_ => Guarded(() =>
+        {
+            _node.Ledger.RenewLeases(_node.Id, _node.Options.Lease);
+            _node.Ledger.HeartbeatNode(_node.Id, Role);
+        }));
+        Receive<NodeMessages.WorkerReady>(r =>
+        {
+            _running--;
+            _idle[r.Kind].Push(r.Worker);
+            Guarded(Feed);
+        });
+        Receive<NodeMessages.Committed>(c =>
+        {
+            _inFlight -= c.Count;
+            _idleDelay = TimeSpan.FromMilliseconds(1); // finished work may have made more ready
+            Guarded(Feed);
+        });
+        Receive<NodeMessages.Drain>(_ =>
+        {
+            _drainRequester = Sender;
+            _stop.Cancel();
+            Guarded(Feed);
+        });
+    }
+
+    private string Role => _onlyPass is { } only ? NodeInfo.DedicatedTo(only) : NodeInfo.AllPasses;
+
+    protected override void PreStart()
+    {
+        var writer = Context.ActorOf(CompletionWriter.Props(_node, Self), "writer");
+        _node.Writer = writer;
+        var fileCopier = new FileCopier();
+        var planners = new PlannerSet(fileCopier);
+        for (int i = 0; i < _threads; i++)
+        {
+            Add(WorkKind.Scan, Context.ActorOf(DirectoryActor.Props(_node, planners).WithDispatcher(PdmHocon.IoDispatcher), $"scan-{i}"));
+            var copier = Context.ActorOf(FileCopyActor.Props(_node, fileCopier).WithDispatcher(PdmHocon.IoDispatcher), $"copy-{i}");
+            foreach (var kind in new[] { WorkKind.Copy, WorkKind.Link, WorkKind.Delete }) Add(kind, copier);
+            Add(WorkKind.Finalize, Context.ActorOf(DirectoryFinalizer.Props(_node, planners).WithDispatcher(PdmHocon.IoDispatcher), $"finalize-{i}"));
+        }
+        var now = DateTimeOffset.UtcNow;
+        Guarded(() =>
+        {
+            _node.Ledger.ReleaseDeadLocalNodes(ProcessIdentity.Host, ProcessIdentity.IsAlive);
+            _node.Ledger.RegisterNode(new NodeInfo(_node.Id, ProcessIdentity.Host, ProcessIdentity.Pid, ProcessIdentity.StartTime,
+                typeof(WorkFeeder).Assembly.GetName().Version?.ToString() ?? "0", now, now, Role));
+        });
+        Timers.StartPeriodicTimer("housekeeping", Housekeeping.Instance, TimeSpan.FromTicks(_node.Options.Lease.Ticks / 6));
+        Self.Tell(Pump.Instance);
+    }
+
+    private void Add(WorkKind kind, IActorRef worker)
+    {
+        if (!_idle.TryGetValue(kind, out var stack)) _idle[kind] = stack = new Stack<IActorRef>();
+        stack.Push(worker);
+    }
+
+    /// <summary>Claims if there is room, hands out what workers can take, and decides when to look again.</summary>
+    private void Feed()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            GiveBack();
+            return;
+        }
+        if (DateTime.UtcNow - _lastReclaim >= ReclaimEvery)
+        {
+            _node.Ledger.ReclaimExpired(MaxAttempts);
+            _lastReclaim = DateTime.UtcNow;
+        }
+        // Claim in batches: when half the room is free, or when the workers are about to run dry.
+        int room = _capacity - _inFlight;
+        bool claim = room > 0 && (room >= _capacity / 2 || _claimed.Count == 0);
+        int got = 0;
+        if (claim)
+        {
+            foreach (var item in _node.Ledger.Claim(_node.Id, room, _node.Options.Lease, _onlyPass))
+            {
+                _claimed.Enqueue(item);
+                _inFlight++;
+                got++;
+            }
+        }
+        Dispatch();
+        if (got > 0)
+        {
+            _idleDelay = TimeSpan.FromMilliseconds(1);
+            Timers.StartSingleTimer("pump", Pump.Instance, TimeSpan.Zero);
+            return;
+        }
+        if (!claim) return; // busy: a commit or a free worker brings the next look
+        if (_onlyPass is { } passId && _inFlight == 0 && _node.Ledger.GetPass(passId) is not { Status: PassStatus.Running or PassStatus.Paused })
+        {
+            Finish(null); // its pass has ended or was handed back; a paused one is waited for
+            return;
+        }
+        Timers.StartSingleTimer("pump", Pump.Instance, _idleDelay);
+        _idleDelay = TimeSpan.FromTicks(Math.Min(_idleDelay.Ticks * 2, MaxIdleDelay.Ticks));
+    }
+
+    /// <summary>Hands claimed items to idle workers of their kind while a thread is free.</summary>
+    private void Dispatch()
+    {
+        while (_running < _threads && _claimed.Count > 0)
+        {
+            var item = _claimed.Dequeue();
+            PassContext ctx;
+            try { ctx = _contexts.For(item.PassId); }
+            catch (Exception e) when (e is Native.PosixException or InvalidDataException)
+            {
+                // The pass's roots cannot be opened (unmounted?): its items go back, and the admin is told.
+                _node.Problem($"pass {item.PassId}: {e.Message}");
+                _node.Ledger.Release(_node.Id, [item.Id]);
+                _inFlight--;
+                continue;
+            }
+            _idle[item.Kind].Pop().Tell(new NodeMessages.Work(item, ctx, _stop.Token));
+            _running++;
+        }
+    }
+
+    /// <summary>Draining: what no worker started goes back at once; the answer waits for what is in flight.</summary>
+    private void GiveBack()
+    {
+        if (_claimed.Count > 0)
+        {
+            _node.Ledger.Release(_node.Id, _claimed.Select(i => i.Id).ToList());
+            _inFlight -= _claimed.Count;
+            _claimed.Clear();
+        }
+        if (_inFlight == 0 && _running == 0) Finish(null);
+    }
+
+    private void Finish(Exception? failure)
+    {
+        Timers.CancelAll();
+        try { _node.Ledger.DeregisterNode(_node.Id); }
+        catch (Exception e) when (failure is not null) { _ = e; } // the ledger is what failed
+        _contexts.Dispose();
+        if (failure is null) _finished.TrySetResult();
+        else _finished.TrySetException(failure);
+        _drainRequester?.Tell(new NodeMessages.Drained());
+        Context.Stop(Self);
+    }
+
+    /// <summary>A ledger that fails under way (disk full, I/O error) stops the node: what was committed stands, the rest is re-run.</summary>
+    private void Guarded(Action body)
+    {
+        try { body(); }
+        catch (Exception e) when (e is Ledger.Sqlite.SqliteError or LedgerUnavailableException)
+        {
+            _stop.Cancel();
+            Finish(e);
+        }
+    }
+
+    protected override void PostStop() => _stop.Dispose();
+
+    private sealed class Pump
+    {
+        public static readonly Pump Instance = new();
+    }
+
+    private sealed class Housekeeping
+    {
+        public static readonly Housekeeping Instance = new();
+    }
+}

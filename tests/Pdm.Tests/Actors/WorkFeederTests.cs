@@ -1,0 +1,91 @@
+using System.Text;
+using Pdm.Actors;
+using Pdm.Ledger;
+using Pdm.Tests.Support;
+
+namespace Pdm.Tests.Actors;
+
+/// <summary>
+/// The node's feeder with its real workers, writer and ledger on a real tree: it claims on demand
+/// (never more than eight items per thread in flight), and a drain hands back all it holds.
+/// </summary>
+[Collection(TimingCollection.Name)]
+public sealed class WorkFeederTests : IDisposable
+{
+    private readonly TempTree _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    private int Leased(long passId)
+    {
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_tmp["l.db"]};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var c = db.CreateCommand();
+        c.CommandText = $"SELECT COUNT(*) FROM work_items WHERE pass_id = {passId} AND state = 'leased'";
+        return Convert.ToInt32(c.ExecuteScalar());
+    }
+
+    private (SqliteLedger Ledger, long Pass) NewPass(string profile, double scale)
+    {
+        Tools.MakeTree(profile, _tmp["src"], scale);
+        Directory.CreateDirectory(_tmp["dst"]);
+        var ledger = SqliteLedger.Open(_tmp["l.db"]);
+        long pass = ledger.CreatePass(PassKind.Copy, Encoding.UTF8.GetBytes(_tmp["src"]), Encoding.UTF8.GetBytes(_tmp["dst"]), PassOptions.None);
+        ledger.SetPassStatus(pass, PassStatus.Running);
+        return (ledger, pass);
+    }
+
+    private static MoverHost Host(int threads) =>
+        MoverHost.StartAsync(new MoverHostOptions(threads, Akka.Configuration.Config.Empty, Journal: null)).GetAwaiter().GetResult();
+
+    [Fact]
+    public async Task ItClaimsOnDemandNeverMoreThanEightItemsPerThread()
+    {
+        var (ledger, pass) = NewPass("small", 0.05);
+        using (ledger)
+        {
+            await using var host = Host(1);
+            var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = 1 }, m => Assert.Fail(m), pass);
+            int most = 0;
+            while (!node.Finished.IsCompleted)
+            {
+                most = Math.Max(most, Leased(pass));
+                await Task.Delay(2);
+            }
+            await node.Finished;
+            Assert.InRange(most, 1, 8);
+            Assert.Equal(PassStatus.Completed, ledger.GetPassState(pass)!.Status);
+        }
+        Tools.AssertTreesEqual(_tmp["src"], _tmp["dst"]);
+    }
+
+    [Fact]
+    public async Task ADrainedNodeHoldsNothingAndAnotherFinishesThePass()
+    {
+        var (ledger, pass) = NewPass("small", 0.3);
+        using (ledger)
+        {
+            await using (var host = Host(2))
+            {
+                var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = 2 }, m => Assert.Fail(m), pass);
+                while (ledger.GetPassState(pass)!.Counters.FilesCopied < 100)
+                {
+                    Assert.False(node.Finished.IsCompleted, "the pass ended before it could be drained");
+                    await Task.Delay(5);
+                }
+                await node.DrainAsync();
+                Assert.Equal(0, Leased(pass));
+                Assert.Equal(PassStatus.Running, ledger.GetPassState(pass)!.Status); // handed back, not ended
+                Assert.Empty(ledger.ListNodes());
+            }
+            await using (var host = Host(2))
+            {
+                var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = 2 }, m => Assert.Fail(m), pass);
+                await node.Finished;
+            }
+            Assert.Equal(PassStatus.Completed, ledger.GetPassState(pass)!.Status);
+            Assert.Equal(0, ledger.GetPassState(pass)!.Counters.Failed);
+        }
+        Tools.AssertTreesEqual(_tmp["src"], _tmp["dst"]);
+    }
+}
