@@ -20,33 +20,38 @@ namespace Pdm.Shell;
 /// journal is behind, and the next pdm process brings it up to date in the background.
 /// </para>
 /// </summary>
-public sealed class PassRunner(ILedger ledger, IConsoleIO console, int threads, Configuration.PdmConfig config, string ledgerPath)
+public sealed class PassRunner(ILedger ledger, IConsoleIO console, int threads)
 {
     private const int FailuresShown = 20;
     private static readonly TimeSpan JournalWait = TimeSpan.FromSeconds(30);
 
-    /// <param name="first">what the coordinator is told: start a new pass, or resume one</param>
-    public int Run(PassInfo pass, IPassCommand first) => RunAsync(pass, first).GetAwaiter().GetResult();
+    /// <summary>How long a pass runs before its coordinator starts (and with it the journal's first connection, costly on two cores).</summary>
+    private static readonly TimeSpan CoordinatorAfter = TimeSpan.FromMilliseconds(400);
 
-    private async Task<int> RunAsync(PassInfo pass, IPassCommand first)
+    /// <summary>How long a run waits before it brings lagging journals up to date.</summary>
+    private static readonly TimeSpan ReconcileAfter = TimeSpan.FromSeconds(2);
+
+    /// <param name="first">what the coordinator is told: start a new pass, or resume one</param>
+    /// <param name="starting">the actor system, started while the arguments were checked</param>
+    public int Run(PassInfo pass, IPassCommand first, Task<MoverHost> starting) => RunAsync(pass, first, starting).GetAwaiter().GetResult();
+
+    private async Task<int> RunAsync(PassInfo pass, IPassCommand first, Task<MoverHost> starting)
     {
+        await using var host = await starting;
         if (!ledger.SetPassStatus(pass.Id, PassStatus.Running))
             throw new UsageException($"pass {pass.Id} has already {LedgerNames.StatusName(ledger.GetPass(pass.Id)!.Status)}");
-        await using var host = await MoverHost.StartAsync(new MoverHostOptions(threads, config.Akka, ledgerPath));
         using var signals = host.StopOn(PosixSignal.SIGINT, PosixSignal.SIGTERM);
-        var recovered = CoordinatorRecovery.Watch(host.System, pass.Id);
-        var coordinator = host.Coordinator(pass.Id, ledger);
-        coordinator.Tell(first);
+        var coordinator = new DelayedCoordinator(host, ledger, pass.Id, first, CoordinatorAfter);
         var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = threads },
             message => console.Error.WriteLine($"pdm: warning: {message}"), pass.Id);
         // Stopped by a signal: once the node has drained, the pass is handed back (interrupted), before the actors stop.
         CoordinatedShutdown.Get(host.System).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "hand-back-pass", async () =>
         {
             if (host.StoppedBy is not null && ledger.SetPassStatus(pass.Id, PassStatus.Interrupted))
-                await JournalAsync(coordinator, recovered, new PassCommands.Interrupt(pass.Id, $"interrupted by {host.StoppedBy}"));
+                await coordinator.JournalAsync(new PassCommands.Interrupt(pass.Id, $"interrupted by {host.StoppedBy}"));
             return Done.Instance;
         });
-        host.ReconcileInBackground(ledger);
+        host.System.Scheduler.Advanced.ScheduleOnce(ReconcileAfter, () => host.ReconcileInBackground(ledger));
 
         var progress = new ProgressReporter(console);
         while (!node.Finished.Wait(progress.Interval))
@@ -66,21 +71,38 @@ public sealed class PassRunner(ILedger ledger, IConsoleIO console, int threads, 
             }
             return Summarize(pass, s); // it ended just before the signal
         }
-        await JournalAsync(coordinator, recovered, new PassCommands.Sync(pass.Id));
+        await coordinator.JournalAsync(new PassCommands.Sync(pass.Id));
         var state = ledger.GetPassState(pass.Id)!;
         await host.StopAsync();
         return Summarize(pass, state);
     }
 
-    /// <summary>Has the coordinator journal the pass's outcome, if its journal is up; otherwise a later process does.</summary>
-    private static async Task JournalAsync(IActorRef coordinator, Task recovered, IPassCommand command)
+    /// <summary>
+    /// The pass's coordinator, started only once the pass has run <c>after</c>: a shorter pass never
+    /// waits on (or shares its two cores with) the journal's first connection, and its journal is
+    /// brought up to date by a later run. It is told <c>first</c> when it starts.
+    /// </summary>
+    private sealed class DelayedCoordinator
     {
-        if (!recovered.IsCompleted) return;
-        try { await coordinator.Ask<PassCommands.Result>(command, JournalWait); }
-        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { } // the ledger has it; the journal catches up later
-    }
+        private IActorRef? _coordinator;
+        private Task _recovered = Task.Delay(Timeout.Infinite);
 
-    private static void Trace(string what) { if (Environment.GetEnvironmentVariable("PDM_TRACE") is not null) Console.Error.WriteLine($"TRACE {(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:0} ms {what}"); }
+        public DelayedCoordinator(MoverHost host, ILedger ledger, long passId, IPassCommand first, TimeSpan after) =>
+            host.System.Scheduler.Advanced.ScheduleOnce(after, () =>
+            {
+                _recovered = CoordinatorRecovery.Watch(host.System, passId);
+                _coordinator = host.Coordinator(passId, ledger);
+                _coordinator.Tell(first);
+            });
+
+        /// <summary>Has the coordinator journal a command, if it has recovered; otherwise a later run does.</summary>
+        public async Task JournalAsync(IPassCommand command)
+        {
+            if (_coordinator is null || !_recovered.IsCompleted) return;
+            try { await _coordinator.Ask<PassCommands.Result>(command, JournalWait); }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { } // the ledger has it; the journal catches up later
+        }
+    }
 
     private int Summarize(PassInfo pass, PassState s)
     {

@@ -163,6 +163,13 @@ public sealed class MoverHost : IAsyncDisposable
         await System.WhenTerminated;
     }
 
+    /// <summary>Stops a host whose start was begun and is no longer wanted (the command was refused).</summary>
+    public static void StopWhenStarted(Task<MoverHost> starting)
+    {
+        try { starting.GetAwaiter().GetResult().DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+        catch (Exception) { } // it did not start: nothing to stop; the command's own error is what the user sees
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();

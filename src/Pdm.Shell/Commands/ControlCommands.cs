@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pdm.Actors;
 using Pdm.Coordination;
 using Pdm.Configuration;
 using Pdm.Ledger;
@@ -87,7 +88,8 @@ public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
                 return ExitCodes.Ok;
             }
             Console.Error.WriteLine($"pdm: resuming {LedgerNames.KindName(pass.Kind)} pass {pass.Id}: {ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
-            return new PassRunner(ledger, Console, threads, config, path).Run(pass, new PassCommands.Resume(pass.Id));
+            return new PassRunner(ledger, Console, threads)
+                .Run(pass, new PassCommands.Resume(pass.Id), MoverHost.StartAsync(new MoverHostOptions(threads, config.Akka, path)));
         }));
         return cmd;
     }

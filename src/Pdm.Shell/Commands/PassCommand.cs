@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pdm.Actors;
 using Pdm.Coordination;
 using Pdm.Configuration;
 using Pdm.Ledger;
@@ -37,22 +38,33 @@ public abstract class PassCommand(IConsoleIO console, PassKind kind, string name
         var options = Options(parse);
         var config = Config(parse);
         int threads = Threads(parse, config);
-        var (source, target) = Paths(config, parse.GetValue(_paths)!);
-        var pair = TreeArguments.Check(source, target, targetMustExist: kind != PassKind.Copy);
-        bool writes = kind != PassKind.Verify && !options.DryRun;
-        if (writes) config.CheckWritable(pair.Target, "to target");
         string ledgerPath = LedgerPath(parse, config);
-        config.CheckWritable(ByteNames.FromString(Path.GetFullPath(ledgerPath)), "the ledger");
-        using var ledger = LedgerLocation.OpenWritable(ledgerPath, LedgerIsDefault(parse, config));
-        if (writes && kind == PassKind.Copy) TreeArguments.CreateTarget(pair);
-        // Running the same command again carries on the pass it left unfinished.
-        var existing = ledger.FindUnfinishedPass(kind, pair.Source, pair.Target, options);
-        var pass = existing ?? ledger.GetPass(ledger.CreatePass(kind, pair.Source, pair.Target, options))!;
-        Console.Error.WriteLine(existing is not null
-            ? $"pdm: resuming {name} pass {pass.Id}: {pair.SourceText} -> {pair.TargetText}"
-            : $"pdm: {name} pass {pass.Id}{(options.DryRun ? " (dry run)" : "")}: {pair.SourceText} -> {pair.TargetText} (ledger {ledger.Path})");
-        IPassCommand first = existing is null ? new PassCommands.Start(pass.Id) : new PassCommands.Resume(pass.Id);
-        return new PassRunner(ledger, Console, threads, config, ledger.Path).Run(pass, first);
+        // The actor system takes longest to start: it starts while the arguments are checked and the
+        // ledger is opened. Until the coordinator runs it writes nothing, so a refusal leaves no trace.
+        var starting = Task.Run(() => MoverHost.StartAsync(new MoverHostOptions(threads, config.Akka, ledgerPath)));
+        try
+        {
+            var (source, target) = Paths(config, parse.GetValue(_paths)!);
+            var pair = TreeArguments.Check(source, target, targetMustExist: kind != PassKind.Copy);
+            bool writes = kind != PassKind.Verify && !options.DryRun;
+            if (writes) config.CheckWritable(pair.Target, "to target");
+            config.CheckWritable(ByteNames.FromString(Path.GetFullPath(ledgerPath)), "the ledger");
+            using var ledger = LedgerLocation.OpenWritable(ledgerPath, LedgerIsDefault(parse, config));
+            if (writes && kind == PassKind.Copy) TreeArguments.CreateTarget(pair);
+            // Running the same command again carries on the pass it left unfinished.
+            var existing = ledger.FindUnfinishedPass(kind, pair.Source, pair.Target, options);
+            var pass = existing ?? ledger.GetPass(ledger.CreatePass(kind, pair.Source, pair.Target, options))!;
+            Console.Error.WriteLine(existing is not null
+                ? $"pdm: resuming {name} pass {pass.Id}: {pair.SourceText} -> {pair.TargetText}"
+                : $"pdm: {name} pass {pass.Id}{(options.DryRun ? " (dry run)" : "")}: {pair.SourceText} -> {pair.TargetText} (ledger {ledger.Path})");
+            IPassCommand first = existing is null ? new PassCommands.Start(pass.Id) : new PassCommands.Resume(pass.Id);
+            return new PassRunner(ledger, Console, threads).Run(pass, first, starting);
+        }
+        catch
+        {
+            MoverHost.StopWhenStarted(starting);
+            throw;
+        }
     }
 
     private static (string Source, string Target) Paths(PdmConfig config, string[] paths)
