@@ -1,3 +1,4 @@
+using Pdm.Actors;
 using Pdm.Ledger;
 using Pdm.Native;
 
@@ -33,21 +34,32 @@ public static class LedgerLocation
 
     private static string? Absolute(string? path) => path is { Length: > 0 } && Path.IsPathRooted(path) ? path : null;
 
+    /// <summary>A SQLite file's absolute path, or a postgresql:// URI as given.</summary>
     public static string Resolve(string? option, string? configured = null)
     {
-        if (!string.IsNullOrEmpty(option)) return Path.GetFullPath(option);
-        if (Environment.GetEnvironmentVariable("PDM_LEDGER") is { Length: > 0 } env) return Path.GetFullPath(env);
-        if (!string.IsNullOrEmpty(configured)) return Path.GetFullPath(configured);
+        if (!string.IsNullOrEmpty(option)) return Located(option);
+        if (Environment.GetEnvironmentVariable("PDM_LEDGER") is { Length: > 0 } env) return Located(env);
+        if (!string.IsNullOrEmpty(configured)) return Located(configured);
         return Path.Combine(StateDirectory() ?? throw new UsageException(
             "no place for the ledger: $HOME is not set (give --ledger PATH or set PDM_LEDGER)"), "ledger.db");
     }
+
+    private static string Located(string ledger) => PostgresLedger.IsUri(ledger) ? ledger : Path.GetFullPath(ledger);
+
+    /// <summary>Connections to PostgreSQL for a process with this many I/O threads: one each, and the node's own (feeder, writer, heartbeat, API).</summary>
+    public static int Connections(int threads) => threads + 4;
+
+    /// <summary>Where the coordinators' journal lives: in the ledger's own database (known before the ledger is open).</summary>
+    public static JournalDatabase JournalFor(string ledger) =>
+        PostgresLedger.IsUri(ledger) ? PostgresLedger.JournalOf(ledger) : JournalDatabase.Sqlite(ledger);
 
     /// <summary>
     /// Opens the ledger for writing, refusing (exit 2) a path where none can be created; a ledger that
     /// exists and cannot be read is exit 3 (<see cref="LedgerUnavailableException"/>).
     /// </summary>
-    public static SqliteLedger OpenWritable(string path, bool isDefault)
+    public static SqlLedger OpenWritable(string path, bool isDefault, int threads)
     {
+        if (PostgresLedger.IsUri(path)) return PostgresLedger.Open(path, Connections(threads));
         var bytes = ByteNames.FromString(path);
         if (Directory.Exists(path)) throw new UsageException($"ledger {path} is a directory");
         if (File.Exists(path))
@@ -91,8 +103,9 @@ public static class LedgerLocation
     }
 
     /// <summary>Opens an existing ledger to read or control passes.</summary>
-    public static SqliteLedger OpenExisting(string path)
+    public static SqlLedger OpenExisting(string path, int threads = 1)
     {
+        if (PostgresLedger.IsUri(path)) return PostgresLedger.Open(path, Connections(threads));
         if (!File.Exists(path)) throw new LedgerUnavailableException($"no ledger at {path} (give --ledger PATH or set PDM_LEDGER)");
         return SqliteLedger.Open(path);
     }

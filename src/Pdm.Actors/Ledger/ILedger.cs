@@ -40,8 +40,8 @@ public interface ILedger : IDisposable
     /// <summary>Takes (removes and returns, oldest first) the commands left for a pass.</summary>
     IReadOnlyList<PassRequest> TakeRequests(long passId);
 
-    /// <summary>Leases up to <paramref name="max"/> ready items of running passes (of one pass if given).</summary>
-    IReadOnlyList<WorkItem> Claim(string nodeId, int max, TimeSpan lease, long? passId = null);
+    /// <summary>Leases up to <paramref name="max"/> ready items of running passes (of one pass if given; none of <paramref name="excluding"/>).</summary>
+    IReadOnlyList<WorkItem> Claim(string nodeId, int max, TimeSpan lease, long? passId = null, IReadOnlyCollection<long>? excluding = null);
 
     /// <summary>Records a scan's progress so far and its new cursor; the item stays leased.</summary>
     void Checkpoint(string nodeId, WorkItem item, ItemOutcome outcome, TimeSpan lease);
@@ -58,14 +58,21 @@ public interface ILedger : IDisposable
     /// <summary>Gives back items this node will not finish (on a clean stop); they are ready again.</summary>
     void Release(string nodeId, IEnumerable<long> itemIds);
 
-    /// <summary>Extends the leases of every item this node holds.</summary>
-    int RenewLeases(string nodeId, TimeSpan lease);
+    /// <summary>
+    /// Extends the leases of these items, if this node holds them; returns those it no longer holds
+    /// (taken over, finished by another). Only the items a node knows it holds: one leased by a claim
+    /// whose answer was lost (the database went away as it committed) is left to expire and is redone.
+    /// </summary>
+    IReadOnlyList<long> RenewLeases(string nodeId, IReadOnlyCollection<long> itemIds, TimeSpan lease);
 
     /// <summary>
     /// Makes items whose lease expired claimable again; one that has already been tried
     /// <paramref name="maxAttempts"/> times is failed and recorded instead, so a poisoned item cannot stall a pass.
     /// </summary>
     int ReclaimExpired(int maxAttempts);
+
+    /// <summary>Deletes up to max finished work items (their results live on in the pass's totals); how many went.</summary>
+    int CleanFinished(int max);
 
     /// <summary>Releases the items of nodes on this host whose process is gone (a crash, a SIGKILL).</summary>
     int ReleaseDeadLocalNodes(string host, Func<int, long, bool> isAlive);
@@ -92,7 +99,11 @@ public interface ILedger : IDisposable
 
     void RegisterNode(NodeInfo node);
 
-    void HeartbeatNode(string nodeId, string state);
+    /// <summary>The node is alive; with what it is doing (items in flight, items and bytes a second since its last heartbeat).</summary>
+    void HeartbeatNode(string nodeId, string state, long inFlight = 0, double itemsPerSecond = 0, double bytesPerSecond = 0);
+
+    /// <summary>Gives back at once the items of the nodes at a cluster address that left the cluster.</summary>
+    int ReleaseNodesAt(string address);
 
     void DeregisterNode(string nodeId);
 

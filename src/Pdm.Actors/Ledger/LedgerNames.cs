@@ -9,7 +9,7 @@ public static class LedgerNames
 {
     private static readonly string[] Kinds = ["copy", "delete", "mtime", "verify"];
     private static readonly string[] Statuses = ["queued", "running", "paused", "completed", "failed", "cancelled", "interrupted"];
-    private static readonly string[] WorkKinds = ["scan", "copy", "link", "delete", "finalize"];
+    private static readonly string[] WorkKinds = ["scan", "copy", "link", "delete", "finalize", "range", "assemble"];
     private static readonly string[] Requests = ["pause", "resume", "cancel"];
     private static readonly string[] Events =
         ["Created", "Started", "Progressed", "Interrupted", "Paused", "Resumed", "Cancelled", "Completed", "Failed"];

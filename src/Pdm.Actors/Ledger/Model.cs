@@ -68,7 +68,11 @@ public enum PassStatus { Queued, Running, Paused, Completed, Failed, Cancelled, 
 /// entries of one directory; link: hardlinks to make once all data is copied; finalize: a
 /// directory's own metadata, once everything below it is done.
 /// </summary>
-public enum WorkKind { Scan, Copy, Link, Delete, Finalize }
+/// <summary>
+/// What a work item is. Range and Assemble: a big file copied in byte ranges (by any threads and
+/// nodes), then renamed into place by its assemble item once every range is done.
+/// </summary>
+public enum WorkKind { Scan, Copy, Link, Delete, Finalize, Range, Assemble }
 
 /// <summary>
 /// How a scan reads its directory (the first byte of a scan item's payload; none means Normal).
@@ -86,7 +90,7 @@ public sealed record PassInfo(
 
 /// <param name="SweepTemporaries">read with the claim: an attempt of this pass died, so finalizing a
 /// directory also removes temporaries it may have left</param>
-/// <param name="ScanFailed">of a finalize item: the directory's scan could not open or read it and said
+/// <param name="ScanFailed">of an assemble item: a range of its file failed (and said so); of a finalize item: the directory's scan could not open or read it and said
 /// so; that the finalize cannot either is not reported again</param>
 public sealed record WorkItem(
     long Id, long PassId, WorkKind Kind, long? ParentId, int Depth, byte[] Dir, byte[]? Payload, long Cursor, int Attempts,
@@ -133,6 +137,9 @@ public sealed class ItemOutcome
 
     public void AddBatch(WorkKind kind, byte[] payload, long bytes = 0) => Batches.Add((kind, payload, bytes));
 
+    /// <summary>Big files to copy in byte ranges: each an assemble item (its payload) waiting for its range items.</summary>
+    public List<(byte[] Assemble, List<byte[]> Ranges, long Bytes)> SplitFiles { get; } = [];
+
     public List<Failure> Failures { get; } = [];
 
     public PassCounters Delta { get; set; }
@@ -160,8 +167,12 @@ public sealed class ItemOutcome
     public void Add(PassCounters delta) => Delta += delta;
 }
 
-/// <summary>A node as registered in the ledger. Its state says what it works on: every running pass, or one.</summary>
-public sealed record NodeInfo(string Id, string Host, int Pid, long ProcessStart, string Version, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, string State)
+/// <summary>
+/// A node as registered in the ledger. Its state says what it works on: every running pass, or one.
+/// In a cluster, <see cref="Address"/> is its cluster address; the figures are those of its last heartbeat.
+/// </summary>
+public sealed record NodeInfo(string Id, string Host, int Pid, long ProcessStart, string Version, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, string State,
+    string? Address = null, long InFlight = 0, double ItemsPerSecond = 0, double BytesPerSecond = 0)
 {
     public const string AllPasses = "running";
 
@@ -178,4 +189,14 @@ public sealed class MaxDeleteExceededException(long passId, long planned, long m
     : Exception($"pass {passId} would delete more than {max} entries (--max-delete); at least {planned} are gone from the source");
 
 /// <summary>The ledger cannot be opened or reached.</summary>
-public sealed class LedgerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+public class LedgerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The ledger's database went away for a while (a PostgreSQL restart, a network cut): the call can be
+/// made again. <see cref="WhileCommitting"/>: it went away while a transaction committed, which may
+/// or may not have taken effect.
+/// </summary>
+public sealed class LedgerTransientException(string message, bool whileCommitting, Exception inner) : LedgerUnavailableException(message, inner)
+{
+    public bool WhileCommitting { get; } = whileCommitting;
+}

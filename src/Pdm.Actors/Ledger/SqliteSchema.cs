@@ -225,6 +225,45 @@ internal static class SqliteSchema
             );
             CREATE INDEX pass_requests_by_pass ON pass_requests (pass_id, id);
             """),
+        // Nodes of a cluster: the cluster address of each (its items go back at once when it leaves the
+        // cluster), and what it is doing, for `pdm nodes`. Work items: which node finished each, and
+        // two kinds for big files copied in byte ranges (range, and the assemble that renames the
+        // file into place once all its ranges are done). SQLite cannot alter a CHECK: rebuilt.
+        (7, """
+            ALTER TABLE nodes ADD COLUMN address TEXT;
+            ALTER TABLE nodes ADD COLUMN in_flight INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE nodes ADD COLUMN items_per_s REAL NOT NULL DEFAULT 0;
+            ALTER TABLE nodes ADD COLUMN bytes_per_s REAL NOT NULL DEFAULT 0;
+
+            CREATE TABLE work_items_v7 (
+                id            INTEGER PRIMARY KEY AUTOINCREMENT,
+                pass_id       INTEGER NOT NULL REFERENCES passes(id),
+                kind          TEXT    NOT NULL CHECK (kind IN ('scan','copy','link','delete','finalize','range','assemble')),
+                state         TEXT    NOT NULL CHECK (state IN ('blocked','ready','leased','done','failed')),
+                parent_id     INTEGER REFERENCES work_items_v7(id),
+                pending       INTEGER NOT NULL DEFAULT 0 CHECK (pending >= 0),
+                depth         INTEGER NOT NULL,
+                dir           BLOB    NOT NULL,
+                payload       BLOB,
+                bytes         INTEGER NOT NULL DEFAULT 0,
+                cursor        INTEGER NOT NULL DEFAULT 0,
+                attempts      INTEGER NOT NULL DEFAULT 0,
+                lease_owner   TEXT,
+                lease_expires INTEGER,
+                scan_failed   INTEGER NOT NULL DEFAULT 0,
+                done_by       TEXT,
+                CHECK ((state = 'leased') = (lease_owner IS NOT NULL))
+            );
+            INSERT INTO work_items_v7 (id, pass_id, kind, state, parent_id, pending, depth, dir, payload, bytes, cursor, attempts, lease_owner, lease_expires, scan_failed)
+                SELECT id, pass_id, kind, state, parent_id, pending, depth, dir, payload, bytes, cursor, attempts, lease_owner, lease_expires, scan_failed FROM work_items;
+            DROP TABLE work_items;
+            ALTER TABLE work_items_v7 RENAME TO work_items;
+            CREATE INDEX work_items_ready ON work_items (id) WHERE state = 'ready';
+            CREATE INDEX work_items_leased ON work_items (lease_expires) WHERE state = 'leased';
+            CREATE INDEX work_items_open ON work_items (pass_id, kind) WHERE state NOT IN ('done', 'failed');
+            CREATE INDEX work_items_by_owner ON work_items (lease_owner) WHERE lease_owner IS NOT NULL;
+            CREATE INDEX work_items_by_parent ON work_items (parent_id);
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

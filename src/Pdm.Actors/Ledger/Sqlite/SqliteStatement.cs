@@ -17,7 +17,7 @@ public sealed class SqliteStatement : IDisposable
         _stmt = stmt;
     }
 
-    /// <summary>Resets the statement and binds <paramref name="args"/> by name ($name in the SQL).</summary>
+    /// <summary>Resets the statement and binds <paramref name="args"/> by name (@name in the SQL).</summary>
     public SqliteStatement Bind(params ReadOnlySpan<(string Name, object? Value)> args)
     {
         raw.sqlite3_reset(_stmt);
@@ -30,6 +30,7 @@ public sealed class SqliteStatement : IDisposable
             {
                 null => raw.sqlite3_bind_null(_stmt, i),
                 long l => raw.sqlite3_bind_int64(_stmt, i, l),
+                double d => raw.sqlite3_bind_double(_stmt, i, d),
                 int n => raw.sqlite3_bind_int64(_stmt, i, n),
                 string s => raw.sqlite3_bind_text(_stmt, i, s),
                 byte[] { Length: 0 } => raw.sqlite3_bind_zeroblob(_stmt, i, 0),
@@ -79,6 +80,8 @@ public sealed class SqliteStatement : IDisposable
 
     internal byte[] Blob(int i) => raw.sqlite3_column_blob(_stmt, i).ToArray();
 
+    internal double Double(int i) => raw.sqlite3_column_double(_stmt, i);
+
     private object? Value(int i) => raw.sqlite3_column_type(_stmt, i) switch
     {
         raw.SQLITE_INTEGER => Int64(i),
@@ -105,6 +108,8 @@ public readonly struct SqliteRows(SqliteStatement statement) : IDisposable
     public string GetString(int i) => statement.Text(i);
 
     public byte[] GetBlob(int i) => statement.Blob(i);
+
+    public double GetDouble(int i) => statement.Double(i);
 
     public void Dispose() => statement.Reset();
 }

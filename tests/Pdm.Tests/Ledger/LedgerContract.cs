@@ -2,81 +2,42 @@ using Pdm.Actors;
 using Pdm.Ledger;
 using Pdm.Tests.Support;
 
-namespace Pdm.Tests.Unit;
+namespace Pdm.Tests.Ledger;
 
-/// <summary>The ledger's transactions, on a real SQLite file.</summary>
-public sealed class LedgerTests : IDisposable
+/// <summary>
+/// The ledger's transactions, as every backend must keep them: the same tests run on a real SQLite file
+/// (<see cref="SqliteLedgerTests"/>) and a real PostgreSQL database (<see cref="PostgresLedgerTests"/>).
+/// </summary>
+public abstract class LedgerContract : IDisposable
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
-    private readonly TempTree _tmp = new();
-    private readonly SqliteLedger _ledger;
+    protected static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+    protected readonly SqlLedger _ledger;
+    private readonly IDisposable _store;
 
-    public LedgerTests() => _ledger = SqliteLedger.Open(_tmp["ledger.db"]);
+    /// <param name="store">what holds the ledger (a directory, a database), removed after the ledger is closed</param>
+    protected LedgerContract(SqlLedger ledger, IDisposable store)
+    {
+        _ledger = ledger;
+        _store = store;
+    }
+
+    /// <summary>One value read with plain SQL, beside the ledger (to see what it stored).</summary>
+    protected abstract object? Scalar(string sql);
 
     public void Dispose()
     {
         _ledger.Dispose();
-        _tmp.Dispose();
+        _store.Dispose();
     }
 
-    private long StartPass()
+    protected long StartPass()
     {
         long id = _ledger.CreatePass(PassKind.Copy, "/src"u8.ToArray(), "/dst"u8.ToArray(), PassOptions.None);
         _ledger.SetPassStatus(id, PassStatus.Running);
         return id;
     }
 
-    private PassState State(long passId) => _ledger.GetPassState(passId)!;
-
-    [Fact]
-    public void OpeningAppliesEveryMigrationOnceAndReopeningIsHarmless()
-    {
-        Assert.Equal(SqliteSchema.LatestVersion, _ledger.SchemaVersion);
-        using var again = SqliteLedger.Open(_tmp["ledger.db"]);
-        Assert.Equal(SqliteSchema.LatestVersion, again.SchemaVersion);
-    }
-
-    [Fact]
-    public void ALedgerOfAnOlderSchemaIsMigratedAndKeepsItsPasses()
-    {
-        string path = _tmp["old.db"];
-        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            db.Open();
-            using var cmd = db.CreateCommand();
-            cmd.CommandText = "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);"
-                + SqliteSchema.Migrations[0].Sql
-                + "INSERT INTO schema_migrations VALUES (1, 0);"
-                + "INSERT INTO passes (kind, source, target, state, created_at) VALUES ('copy', X'2F61', X'2F62', 'queued', 0);";
-            cmd.ExecuteNonQuery();
-        }
-        using var ledger = SqliteLedger.Open(path);
-        Assert.Equal(SqliteSchema.LatestVersion, ledger.SchemaVersion);
-        Assert.True(SqliteSchema.LatestVersion >= 2);
-        Assert.Equal("/a"u8.ToArray(), Assert.Single(ledger.ListPasses()).Source);
-    }
-
-    [Fact]
-    public void AnInterruptedPassOfAnOlderLedgerIsShownInterrupted()
-    {
-        // Before schema 5 an interrupted pass was stored 'queued', as if it had never run.
-        string path = _tmp["v4.db"];
-        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            db.Open();
-            using var cmd = db.CreateCommand();
-            cmd.CommandText = "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);"
-                + string.Concat(SqliteSchema.Migrations.Take(4).Select(m => m.Sql))
-                + "INSERT INTO schema_migrations VALUES (1, 0), (2, 0), (3, 0), (4, 0);"
-                + $"INSERT INTO passes (kind, source, target, options, state, created_at) VALUES ('copy', X'2F61', X'2F62', '{PassOptions.None.ToJson()}', 'queued', 0), ('copy', X'2F63', X'2F64', '{PassOptions.None.ToJson()}', 'queued', 0);"
-                + "INSERT INTO pass_events (pass_id, type, at) VALUES (1, 'Created', 0), (1, 'Started', 1), (1, 'Progressed', 2), (1, 'Interrupted', 3), (1, 'Progressed', 4), (2, 'Created', 0);";
-            cmd.ExecuteNonQuery();
-        }
-        using var ledger = SqliteLedger.Open(path);
-        Assert.Equal(PassStatus.Interrupted, ledger.GetPass(1)!.Status);
-        Assert.Equal(PassStatus.Queued, ledger.GetPass(2)!.Status);
-        Assert.NotNull(ledger.FindUnfinishedPass(PassKind.Copy, "/a"u8.ToArray(), "/b"u8.ToArray(), PassOptions.None));
-    }
+    protected PassState State(long passId) => _ledger.GetPassState(passId)!;
 
     [Fact]
     public void ANewPassOffersOnlyItsRootScan()
@@ -330,25 +291,6 @@ public sealed class LedgerTests : IDisposable
     }
 
     [Fact]
-    public void TotalsAreReadFromTheirSnapshotOn()
-    {
-        long pass = StartPass();
-        var item = _ledger.Claim("n", 1, Lease).Single();
-        for (int i = 0; i < 1500; i++)
-            _ledger.Checkpoint("n", item, new ItemOutcome { Cursor = i + 1, Delta = new PassCounters { EntriesSeen = 1 } }, Lease);
-        Assert.Equal(1500, State(pass).Counters.EntriesSeen); // sums 1500 progress rows and snapshots the sum
-        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_tmp["ledger.db"]};Mode=ReadOnly;Pooling=False"))
-        {
-            db.Open();
-            using var c = db.CreateCommand();
-            c.CommandText = $"SELECT entries_seen FROM pass_snapshots WHERE pass_id = {pass}";
-            Assert.Equal(1500L, Convert.ToInt64(c.ExecuteScalar()));
-        }
-        _ledger.Checkpoint("n", item, new ItemOutcome { Cursor = 9999, Delta = new PassCounters { EntriesSeen = 1 } }, Lease);
-        Assert.Equal(1501, State(pass).Counters.EntriesSeen);
-    }
-
-    [Fact]
     public void StatusChangesKeepThePassTimes()
     {
         long pass = StartPass();
@@ -371,5 +313,18 @@ public sealed class LedgerTests : IDisposable
         Assert.NotNull(done.EndedAt);
         Assert.True(done.ActiveTime >= stopped.ActiveTime);
         Assert.False(_ledger.SetPassStatus(pass, PassStatus.Running)); // ended for good
+    }
+
+    [Fact]
+    public void TotalsAreReadFromTheirSnapshotOn()
+    {
+        long pass = StartPass();
+        var item = _ledger.Claim("n", 1, Lease).Single();
+        for (int i = 0; i < 1500; i++)
+            _ledger.Checkpoint("n", item, new ItemOutcome { Cursor = i + 1, Delta = new PassCounters { EntriesSeen = 1 } }, Lease);
+        Assert.Equal(1500, State(pass).Counters.EntriesSeen); // sums 1500 progress rows and snapshots the sum
+        Assert.Equal(1500L, Convert.ToInt64(Scalar($"SELECT entries_seen FROM pass_snapshots WHERE pass_id = {pass}")));
+        _ledger.Checkpoint("n", item, new ItemOutcome { Cursor = 9999, Delta = new PassCounters { EntriesSeen = 1 } }, Lease);
+        Assert.Equal(1501, State(pass).Counters.EntriesSeen);
     }
 }
