@@ -113,6 +113,46 @@ public static class BatchCodec
         return list;
     }
 
+    /// <summary>A split file (an assemble item's payload), and, with a range, a range item's.</summary>
+    public static byte[] EncodeSplitFile(SplitFile f, (long Offset, long Length)? range = null)
+    {
+        var w = new Writer();
+        w.Bytes(f.Name);
+        w.Long(f.Size);
+        w.Long(unchecked((long)f.Source.Dev));
+        w.Long(unchecked((long)f.Source.Ino));
+        w.Long(f.Mtime.Seconds);
+        w.Int(unchecked((int)f.Mtime.Nanoseconds));
+        w.Long(f.Ctime.Seconds);
+        w.Int(unchecked((int)f.Ctime.Nanoseconds));
+        w.Byte(f.ReplaceDirectory ? (byte)1 : (byte)0);
+        if (range is var (offset, length))
+        {
+            w.Long(offset);
+            w.Long(length);
+        }
+        return w.ToArray();
+    }
+
+    public static SplitFile DecodeSplitFile(byte[] payload) => DecodeSplit(payload, withRange: false).File;
+
+    public static (SplitFile File, long Offset, long Length) DecodeRange(byte[] payload)
+    {
+        var (file, offset, length) = DecodeSplit(payload, withRange: true);
+        if (offset < 0 || length <= 0 || offset + length > file.Size) throw new InvalidDataException("a range outside its file");
+        return (file, offset, length);
+    }
+
+    private static (SplitFile File, long Offset, long Length) DecodeSplit(byte[] payload, bool withRange)
+    {
+        var r = new Reader(payload);
+        var file = new SplitFile(r.Name(), r.Long(), new FileId(unchecked((ulong)r.Long()), unchecked((ulong)r.Long())),
+            new TimeNs(r.Long(), unchecked((uint)r.Int())), new TimeNs(r.Long(), unchecked((uint)r.Int())), r.Byte() != 0);
+        long offset = withRange ? r.Long() : 0, length = withRange ? r.Long() : 0;
+        r.End();
+        return (file, offset, length);
+    }
+
     private sealed class Writer
     {
         private readonly MemoryStream _s = new();

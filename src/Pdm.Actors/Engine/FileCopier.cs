@@ -45,13 +45,17 @@ public sealed class FileCopier
     /// <paramref name="seenAsFile"/> (the scan saw a regular file) it opens the entry straight away and
     /// looks at it through the descriptor; it looks first only if that finds something else. With
     /// <paramref name="targetMissing"/> (the scan found no target entry) the copy may be written unnamed.
+    /// <paramref name="beforePublish"/> runs just before the copy is put in place (a node checks it still
+    /// holds the item: see <see cref="Actors.NodeContext.CheckLease"/>), and may throw to stop it.
     /// </summary>
     public long CopyEntry(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, bool replaceDirectory,
-        List<PosixException> warnings, bool seenAsFile = false, bool targetMissing = false, KernelCopy? kernelCopy = null)
+        List<PosixException> warnings, bool seenAsFile = false, bool targetMissing = false, KernelCopy? kernelCopy = null,
+        Action? beforePublish = null)
     {
         long bytes = 0;
         kernelCopy ??= new KernelCopy();
-        var copied = seenAsFile ? TryCopyRegular(sourceDir, targetDir, name, temp, targetMissing, kernelCopy, warnings, out bytes) : Copied.NotAFile;
+        beforePublish ??= NothingToCheck;
+        var copied = seenAsFile ? TryCopyRegular(sourceDir, targetDir, name, temp, targetMissing, kernelCopy, warnings, beforePublish, out bytes) : Copied.NotAFile;
         if (copied == Copied.NotAFile)
         {
             var st = Sys.Stat(sourceDir, name);
@@ -59,7 +63,7 @@ public sealed class FileCopier
             switch (st.Kind)
             {
                 case EntryKind.File:
-                    copied = TryCopyRegular(sourceDir, targetDir, name, temp, targetMissing: false, kernelCopy, warnings, out bytes);
+                    copied = TryCopyRegular(sourceDir, targetDir, name, temp, targetMissing: false, kernelCopy, warnings, beforePublish, out bytes);
                     if (copied == Copied.NotAFile) throw new PosixException("copy (entry changed type)", Errno.EINVAL);
                     break;
                 case EntryKind.Symlink or EntryKind.Fifo or EntryKind.CharDevice or EntryKind.BlockDevice or EntryKind.Socket:
@@ -73,6 +77,7 @@ public sealed class FileCopier
         if (copied == Copied.InPlace) return bytes;
         try
         {
+            beforePublish();
             if (replaceDirectory) TreeRemover.Remove(targetDir, name);
             Sys.RenameAt(targetDir, temp, name);
         }
@@ -88,8 +93,10 @@ public sealed class FileCopier
     /// Copies a regular file: to the temporary name, or (<paramref name="targetMissing"/>, as root) unnamed
     /// and then linked into place under its own name. NotAFile (nothing done) if the entry is not a regular file.
     /// </summary>
+    private static readonly Action NothingToCheck = () => { };
+
     private static Copied TryCopyRegular(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp,
-        bool targetMissing, KernelCopy kernelCopy, List<PosixException> warnings, out long bytes)
+        bool targetMissing, KernelCopy kernelCopy, List<PosixException> warnings, Action beforePublish, out long bytes)
     {
         bytes = 0;
         int openError = Sys.TryOpenAt(sourceDir, name, SourceOpenFlags, 0, out int src);
@@ -128,6 +135,7 @@ public sealed class FileCopier
                     var after = Sys.Fstat(src);
                     if (after.Size == before.Size && after.Mtime == before.Mtime && after.Ctime == before.Ctime)
                     {
+                        if (unnamed) beforePublish();
                         var copied = unnamed ? Publish(dst, targetDir, name, temp) : Copied.AtTemporary;
                         if (copied == Copied.NotAFile)
                         {
@@ -141,8 +149,11 @@ public sealed class FileCopier
                 }
                 finally
                 {
+                    // A temporary someone else already removed (another attempt at this item, after this
+                    // node lost it) may be theirs by now under the same name: only one still ours is removed.
+                    bool stillNamed = !unnamed && !keep && dst >= 0 && Sys.Fstat(dst).Nlink > 0;
                     Sys.Close(dst); // an unnamed file not linked goes with it
-                    if (!keep && !unnamed) RemoveTemporary(targetDir, temp);
+                    if (stillNamed) RemoveTemporary(targetDir, temp);
                 }
                 if (attempt >= ChangeRetries) throw new FileChangedException(attempt);
             }
@@ -287,7 +298,7 @@ public sealed class FileCopier
     /// </summary>
     public static readonly TimeSpan QuietWindow = TimeSpan.FromSeconds(1);
 
-    private static bool HasBeenQuiet(in FileStat st)
+    internal static bool HasBeenQuiet(in FileStat st)
     {
         long age = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000 - st.Ctime.TotalNanoseconds;
         // A ctime far in the future is clock skew with a file server, not a change: it cannot be judged by age.
@@ -321,7 +332,7 @@ public sealed class FileCopier
         Sys.Ftruncate(dst, st.Size);
     }
 
-    private static void CopyRange(int src, int dst, long offset, long length, KernelCopy kernelCopy)
+    internal static void CopyRange(int src, int dst, long offset, long length, KernelCopy kernelCopy)
     {
         long end = offset + length;
         if (!kernelCopy.CopyFileRangeRefused && CopyInKernel(src, dst, ref offset, end, kernelCopy)) return;
@@ -455,7 +466,7 @@ public sealed class FileCopier
         Sys.SetTimesHandle(dst, st.Atime, st.Mtime);
     }
 
-    private static void RemoveTemporary(int targetDir, ReadOnlySpan<byte> temp)
+    internal static void RemoveTemporary(int targetDir, ReadOnlySpan<byte> temp)
     {
         int e = Sys.TryUnlinkAt(targetDir, temp, directory: false);
         if (e != 0 && e != Errno.ENOENT) throw new PosixException("unlink temporary", e);

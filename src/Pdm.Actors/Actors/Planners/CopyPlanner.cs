@@ -106,6 +106,9 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
                 scan.Outcome.Report.Add(("copy", scan.PathOf(name), size));
                 scan.Count(new PassCounters { FilesCopied = 1, BytesCopied = size });
                 break;
+            case var _ when s.Kind == EntryKind.File && scan.Splits(size):
+                scan.SplitFile(name, s, replaceDirectory: verdict == Verdict.ReplaceDirectory);
+                break;
             case Verdict.ReplaceDirectory:
                 scan.Copy(new CopyEntry(EntryAction.CopyReplacingDirectory, name.ToArray(), size));
                 break;

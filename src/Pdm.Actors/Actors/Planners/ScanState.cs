@@ -73,6 +73,17 @@ public sealed class ScanState(PassContext ctx, WorkItem item, int source, int ta
         Outcome.Add(new PassCounters { Failed = 1, Differences = 1 });
     }
 
+    /// <summary>Whether a regular file of this size is copied in byte ranges.</summary>
+    public bool Splits(long size) => limits.Splits(size);
+
+    /// <summary>A big file, copied in byte ranges by any threads or nodes, then put in place by its assemble item.</summary>
+    public void SplitFile(ReadOnlySpan<byte> name, in FileStat st, bool replaceDirectory)
+    {
+        var file = Engine.SplitFile.Of(name, st, replaceDirectory);
+        var ranges = Engine.SplitFile.Ranges(st.Size, limits.RangeBytes).Select(r => BatchCodec.EncodeSplitFile(file, r)).ToList();
+        Outcome.SplitFiles.Add((BatchCodec.EncodeSplitFile(file), ranges, st.Size));
+    }
+
     public void Copy(CopyEntry entry)
     {
         _copies ??= new BatchBuilder(limits.BatchEntries, limits.BatchBytes,
