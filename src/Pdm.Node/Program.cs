@@ -1,53 +1,94 @@
 using System.Runtime.InteropServices;
+using Akka.Actor;
+using Pdm;
 using Pdm.Actors;
+using Pdm.Cluster;
 using Pdm.Configuration;
+using Pdm.Engine;
 using Pdm.Ledger;
 
 // Pdm.Node: a mover node. One ActorSystem (Akka.Hosting) with the node's actors works on every running
 // pass of a ledger until SIGTERM, SIGINT or SIGHUP; then it stops claiming, lets work in flight reach a
-// safe point, and gives back what it holds.
-string? ledgerPath = null, configPath = null;
+// safe point, gives back what it holds and, in a cluster, leaves it. With seeds (--seeds, or the
+// config's cluster.seeds) it is a member of an Akka cluster on a shared PostgreSQL ledger.
+const string Usage = "usage: Pdm.Node [--config FILE] [--ledger PATH|postgresql://...] [--threads N] [--lease SECONDS] [--bind HOST:PORT --seeds HOST:PORT,...]";
+string? ledgerPath = null, configPath = null, bind = null, seeds = null;
 int? threads = null;
+var lease = NodeOptions.Default.Lease;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--ledger" when i + 1 < args.Length: ledgerPath = args[++i]; break;
         case "--config" when i + 1 < args.Length: configPath = args[++i]; break;
+        case "--bind" when i + 1 < args.Length: bind = args[++i]; break;
+        case "--seeds" when i + 1 < args.Length: seeds = args[++i]; break;
         case "--threads" when i + 1 < args.Length && int.TryParse(args[i + 1], out var t) && t is > 0 and <= 1024: threads = t; i++; break;
+        // How long a claimed item stays this node's without a renewal (renewed while it works on it).
+        case "--lease" when i + 1 < args.Length && int.TryParse(args[i + 1], out var l) && l is >= 5 and <= 3600: lease = TimeSpan.FromSeconds(l); i++; break;
+        case "--help" or "-h":
+            Console.WriteLine(Usage);
+            return 0;
         default:
-            Console.Error.WriteLine("usage: Pdm.Node [--config FILE] [--ledger PATH] [--threads N]");
+            Console.Error.WriteLine($"Pdm.Node: bad argument '{args[i]}' ({Usage})");
             return 2;
     }
 }
 try
 {
-    var config = configPath is not null ? PdmConfig.Read(configPath) : PdmConfig.Empty;
+    var config = configPath is not null ? PdmConfig.Read(configPath)
+        : Environment.GetEnvironmentVariable("PDM_CONFIG") is { Length: > 0 } envConfig ? PdmConfig.Read(envConfig) : PdmConfig.Empty;
     ledgerPath ??= Environment.GetEnvironmentVariable("PDM_LEDGER") is { Length: > 0 } env ? env : config.Ledger;
     if (ledgerPath is null)
     {
         Console.Error.WriteLine("Pdm.Node: no ledger: give --ledger PATH, set PDM_LEDGER, or name one in the config");
         return 2;
     }
-    ledgerPath = Path.GetFullPath(ledgerPath);
-    int n = threads ?? config.Threads ?? NodeOptions.DefaultThreads;
-    using var ledger = SqliteLedger.Open(ledgerPath);
-    await using var host = await MoverHost.StartAsync(new MoverHostOptions(n, config.Akka, ledgerPath, "pdm-node"));
-    using var signals = host.StopOn(PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP);
-    var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = n }, m => Console.Error.WriteLine($"Pdm.Node: {m}"));
-    Akka.Actor.CoordinatedShutdown.Get(host.System).AddTask(Akka.Actor.CoordinatedShutdown.PhaseBeforeServiceUnbind, "say-draining", () =>
+    seeds ??= Environment.GetEnvironmentVariable("PDM_SEEDS") is { Length: > 0 } envSeeds ? envSeeds : config.Cluster.Seeds;
+    bind ??= config.Cluster.Bind;
+    if (bind is not null && seeds is null) throw new UsageException("--bind needs --seeds (a node of one is fine: --seeds with its own address)");
+    ClusterSettings? clusterSettings = null;
+    if (seeds is not null)
     {
-        Console.Error.WriteLine($"Pdm.Node {node.Id}: draining ({host.StoppedBy}): no new work; work in flight finishes or goes back");
+        var (bindHost, bindPort) = ClusterSettings.ParseEndpoint(bind ?? $"127.0.0.1:{ClusterSettings.DefaultPort}", "--bind");
+        clusterSettings = new ClusterSettings(bindHost, bindPort, ClusterSettings.ParseEndpoints(seeds, "--seeds"), config.Cluster.Tls);
+    }
+    int n = threads ?? config.Threads ?? NodeOptions.DefaultThreads;
+    using SqlLedger ledger = PostgresLedger.IsUri(ledgerPath)
+        ? PostgresLedger.Open(ledgerPath, maxConnections: n + 4)
+        : SqliteLedger.Open(Path.GetFullPath(ledgerPath));
+    if (clusterSettings is not null && ledger is not PostgresLedger)
+        throw new UsageException("a cluster shares one ledger: give --ledger postgresql://USER@HOST/DATABASE");
+    // A node logs at INFO (membership changes, drains, big files' ranges) unless its config says otherwise.
+    var akka = config.Akka.WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = INFO"));
+    var options = new MoverHostOptions(n, akka, ledger.Journal, clusterSettings is null ? "pdm-node" : ClusterSettings.SystemName,
+        Cluster: clusterSettings is null ? null : new ClusterNode(clusterSettings, ledger, config));
+    await using var host = await MoverHost.StartAsync(options);
+    using var signals = host.StopOn(PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP);
+    var node = MoverNode.Start(host.System, ledger, NodeOptions.For(config, n) with { Lease = lease }, m => Console.Error.WriteLine($"Pdm.Node: {m}"),
+        refuses: pass => PassAdmission.RefusedByNode(config, pass));
+    CoordinatedShutdown.Get(host.System).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "say-draining", () =>
+    {
+        var reason = CoordinatedShutdown.Get(host.System).ShutdownReason;
+        Console.Error.WriteLine($"Pdm.Node {node.Id}: draining ({reason}): no new work; work in flight finishes or goes back");
         return Task.FromResult(Akka.Done.Instance);
     });
     host.ReconcileInBackground(ledger);
-    Console.Error.WriteLine($"Pdm.Node {node.Id}: working on {ledgerPath} with {n} I/O threads");
-    await node.Finished; // drained by a signal, or the ledger failed (its error is thrown here)
+    Console.Error.WriteLine(clusterSettings is null
+        ? $"Pdm.Node {node.Id}: working on {ledger.Path} with {n} I/O threads"
+        : $"Pdm.Node {node.Id}: member {clusterSettings.Address} (seeds {string.Join(",", clusterSettings.Seeds.Select(s => $"{s.Host}:{s.Port}"))}{(clusterSettings.Tls is null ? "" : ", TLS")}), working on {ledger.Path} with {n} I/O threads");
+    await node.Finished; // drained by a signal or by the cluster, or the ledger failed (its error is thrown here)
     await host.StopAsync();
+    if (CoordinatedShutdown.Get(host.System).ShutdownReason is CoordinatedShutdown.ClusterDowningReason)
+    {
+        // Downed by the cluster (the split brain resolver, `pdm cluster down`): a supervisor should start it again.
+        Console.Error.WriteLine($"Pdm.Node {node.Id}: stopped: this member was downed by the cluster");
+        return 1;
+    }
     Console.Error.WriteLine($"Pdm.Node {node.Id}: stopped");
     return 0;
 }
-catch (ConfigException e)
+catch (UsageException e)
 {
     Console.Error.WriteLine($"Pdm.Node: {e.Message}");
     return 2;
@@ -62,4 +103,9 @@ catch (Pdm.Ledger.Sqlite.SqliteError e)
     // The ledger failed under way (disk full, I/O error): what was committed stands, the rest is re-run.
     Console.Error.WriteLine($"Pdm.Node: ledger error: {e.Message}");
     return 3;
+}
+catch (Exception e) when (e is System.Net.Sockets.SocketException or System.Security.Cryptography.CryptographicException)
+{
+    Console.Error.WriteLine($"Pdm.Node: {e.Message}");
+    return 2;
 }

@@ -22,6 +22,3 @@ public static class ExitCodes
         or cancelled.
         """;
 }
-
-/// <summary>Input pdm refuses: reported as one line, exit status 2, before anything is written.</summary>
-public sealed class UsageException(string message) : Exception(message);

@@ -20,9 +20,8 @@ namespace Pdm.Shell;
 /// journal is behind, and the next pdm process brings it up to date in the background.
 /// </para>
 /// </summary>
-public sealed class PassRunner(ILedger ledger, IConsoleIO console, int threads)
+public sealed class PassRunner(ILedger ledger, IConsoleIO console, NodeOptions options)
 {
-    private const int FailuresShown = 20;
     private static readonly TimeSpan JournalWait = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a pass runs before its coordinator starts (and with it the journal's first connection, costly on two cores).</summary>
@@ -42,7 +41,7 @@ public sealed class PassRunner(ILedger ledger, IConsoleIO console, int threads)
             throw new UsageException($"pass {pass.Id} has already {LedgerNames.StatusName(ledger.GetPass(pass.Id)!.Status)}");
         using var signals = host.StopOn(PosixSignal.SIGINT, PosixSignal.SIGTERM);
         var coordinator = new DelayedCoordinator(host, ledger, pass.Id, first, CoordinatorAfter);
-        var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = threads },
+        var node = MoverNode.Start(host.System, ledger, options,
             message => console.Error.WriteLine($"pdm: warning: {message}"), pass.Id);
         // Stopped by a signal: once the node has drained, the pass is handed back (interrupted), before the actors stop.
         CoordinatedShutdown.Get(host.System).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "hand-back-pass", async () =>
@@ -104,66 +103,5 @@ public sealed class PassRunner(ILedger ledger, IConsoleIO console, int threads)
         }
     }
 
-    private int Summarize(PassInfo pass, PassState s)
-    {
-        var c = s.Counters;
-        var elapsed = s.Elapsed(DateTimeOffset.UtcNow);
-        double rate = elapsed.TotalSeconds > 0 ? c.BytesCopied / elapsed.TotalSeconds : 0;
-        var o = console.Out;
-        bool dryRun = pass.Options.DryRun;
-        if (dryRun) PrintReport(pass.Id);
-        o.WriteLine($"pdm: {LedgerNames.KindName(pass.Kind)} pass {pass.Id}{(dryRun ? " (dry run: nothing was written)" : "")} " +
-            $"{LedgerNames.StatusName(s.Status)} in {Format.Duration(elapsed)}: {ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
-        string would = dryRun ? "would be " : "";
-        void Line(string label, long value, string extra = "") => o.WriteLine($"  {label,-22}{Format.Count(value),14}{extra}");
-        Line("entries seen", c.EntriesSeen);
-        switch (pass.Kind)
-        {
-            case PassKind.Copy:
-                Line($"files {would}copied", c.FilesCopied, $"   ({Format.Bytes(c.BytesCopied)}{(dryRun ? "" : $", {Format.Bytes(rate)}/s")})");
-                Line($"hard links {(dryRun ? "to make" : "made")}", c.HardLinks);
-                Line($"metadata {would}fixed", c.MetadataFixed);
-                Line("skipped as equal", c.SkippedEqual);
-                break;
-            case PassKind.Delete:
-                Line($"{would}deleted", c.Deleted);
-                Line("kept", c.SkippedEqual);
-                break;
-            case PassKind.Mtime:
-                Line("directory times set", c.MetadataFixed);
-                break;
-            case PassKind.Verify:
-                Line("equal", c.SkippedEqual);
-                Line("differences", c.Differences);
-                break;
-        }
-        Line("failures", c.Failed);
-        if (c.Failed == 0 && s.Status == PassStatus.Completed) return ExitCodes.Ok;
-        if (s.Status == PassStatus.Cancelled)
-        {
-            console.Error.WriteLine($"pdm: pass {pass.Id} was cancelled");
-            return ExitCodes.Interrupted;
-        }
-        var failures = ledger.Failures(pass.Id, 0, FailuresShown);
-        foreach (var f in failures) console.Error.WriteLine(FailureLine(f));
-        if (c.Failed > failures.Count)
-            console.Error.WriteLine($"  ... and {Format.Count(c.Failed - failures.Count)} more: pdm failures {pass.Id}");
-        return ExitCodes.CompletedWithFailures;
-    }
-
-    /// <summary>A dry run lists every action it would have taken, as rsync --dry-run does.</summary>
-    private void PrintReport(long passId)
-    {
-        long after = 0;
-        while (true)
-        {
-            var page = ledger.Report(passId, after, 10_000);
-            if (page.Count == 0) return;
-            foreach (var (_, action, path, _) in page) console.Out.WriteLine($"would {action}: {(path.Length == 0 ? "." : ByteNames.Escape(path))}");
-            after = page[^1].Id;
-        }
-    }
-
-    public static string FailureLine(FailureRow f) =>
-        $"  {(f.Path.Length == 0 ? "." : ByteNames.Escape(f.Path))}: {f.Operation}: {f.Message}" + (f.Errno != 0 ? $" (errno {f.Errno})" : "");
+    private int Summarize(PassInfo pass, PassState s) => PassSummary.Of(console, ledger).Print(pass, s);
 }

@@ -25,7 +25,8 @@ namespace Pdm.Shell
                      {
                          new CopyCommand(console), new DeleteCommand(console), new MtimeCommand(console), new VerifyCommand(console),
                          new PassesCommand(console), new StatusCommand(console), new FailuresCommand(console),
-                         new PauseCommand(console), new ResumeCommand(console), new CancelCommand(console), new ShellCommand(console),
+                         new PauseCommand(console), new ResumeCommand(console), new CancelCommand(console), new NodesCommand(console), new ClusterCommand(console),
+                         new LedgerCommand(console), new ShellCommand(console),
                      })
                 root.Subcommands.Add(command.Build());
             var parse = root.Parse(args);

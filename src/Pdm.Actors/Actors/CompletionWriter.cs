@@ -17,6 +17,8 @@ public sealed class CompletionWriter : ReceiveActor
     private readonly IActorRef _feeder;
     private readonly List<(WorkItem Item, ItemOutcome Outcome)> _group = [];
     private bool _flushPending;
+    private static readonly TimeSpan WakeEvery = TimeSpan.FromMilliseconds(200);
+    private readonly Dictionary<long, DateTime> _lastWake = [];
 
     public static Props Props(NodeContext node, IActorRef feeder) =>
         Akka.Actor.Props.Create(() => new CompletionWriter(node, feeder)).WithDispatcher(PdmHocon.LedgerDispatcher);
@@ -42,7 +44,7 @@ public sealed class CompletionWriter : ReceiveActor
         Receive<NodeMessages.Refused>(r =>
         {
             HandleRefusal(r.Item, r.Why);
-            _feeder.Tell(new NodeMessages.Committed(1));
+            _feeder.Tell(new NodeMessages.Committed([r.Item.Id]));
         });
     }
 
@@ -55,14 +57,28 @@ public sealed class CompletionWriter : ReceiveActor
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // The ledger failed (disk full, gone): nothing of the group was committed. The items stay
-            // leased to this node; their leases expire and they are done again, here or elsewhere.
+            // The ledger failed (disk full, gone for longer than the ledger waits, or as it committed):
+            // the group may or may not have been committed. What was not is given back to be done
+            // again, here or elsewhere (a release is guarded by the lease: items that did commit are
+            // not touched); if even that fails, their leases expire.
             _node.Problem($"could not commit {group.Count} finished items: {e.Message}");
             results = group.Select(_ => (Exception?)null).ToList();
+            try { _node.Ledger.Release(_node.Id, group.Select(c => c.Item.Id).ToList()); }
+            catch (Exception again) when (again is not OutOfMemoryException)
+            {
+                _node.Problem($"could not give back {group.Count} items; they return when their leases expire: {again.Message}");
+            }
         }
         for (int i = 0; i < group.Count; i++)
             if (results[i] is { } refusal) HandleRefusal(group[i].Item, refusal);
-        _feeder.Tell(new NodeMessages.Committed(group.Count));
+        _feeder.Tell(new NodeMessages.Committed(group.Select(c => c.Item.Id).ToList(), group.Sum(c => c.Outcome.Delta.BytesCopied)));
+        // Other nodes may be idle: new work (subdirectories, batches) wakes them now rather than at their next poll.
+        foreach (var passId in group.Where(c => c.Outcome.Subdirectories.Count + c.Outcome.Batches.Count > 0).Select(c => c.Item.PassId).Distinct())
+            if (DateTime.UtcNow - _lastWake.GetValueOrDefault(passId) >= WakeEvery)
+            {
+                _lastWake[passId] = DateTime.UtcNow;
+                Cluster.Notices.PublishToOthers(Context.System, new Cluster.Notices.WorkReady(passId));
+            }
     }
 
     /// <summary>The ledger refused an item's results; nothing of them was committed.</summary>

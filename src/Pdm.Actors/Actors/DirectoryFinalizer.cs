@@ -20,6 +20,7 @@ public sealed class DirectoryFinalizer(NodeContext node, PlannerSet planners) : 
         var limits = Node.Options.Limits;
         var outcome = new ItemOutcome();
         var mode = PlannerSet.ModeOf(item);
+        Node.CheckLease(item.Id); // a directory's metadata (and, in a delete pass, its removal) is set only by its holder
         if (!DirectoryPair.Open(ctx, item, mode, outcome, out int src, out int dst, quiet: item.ScanFailed)) return outcome;
         try
         {

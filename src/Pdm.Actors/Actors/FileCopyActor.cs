@@ -27,8 +27,10 @@ public sealed class FileCopyActor(NodeContext node, FileCopier copier) : WorkerA
     {
         var entries = BatchCodec.DecodeCopies(item.Payload ?? throw new InvalidDataException("copy item without payload"));
         var kernelCopy = new KernelCopy();
+        Action check = () => Node.CheckLease(item.Id);
         return ForEachEntry(ctx, item, entries, e => e.Name, cancel, (src, dst, entry, temp, warnings) =>
         {
+            Node.CheckLease(item.Id);
             if (entry.FixesMetadata)
             {
                 copier.FixMetadata(src, dst, entry.Name, entry.Target, warnings);
@@ -36,7 +38,7 @@ public sealed class FileCopyActor(NodeContext node, FileCopier copier) : WorkerA
             }
             long bytes = copier.CopyEntry(src, dst, entry.Name, temp, entry.Action == EntryAction.CopyReplacingDirectory, warnings,
                 seenAsFile: entry.Action is EntryAction.CopyFile or EntryAction.CreateFile, targetMissing: entry.Action == EntryAction.CreateFile,
-                kernelCopy);
+                kernelCopy, check);
             return new PassCounters { FilesCopied = 1, BytesCopied = bytes };
         });
     }
@@ -50,7 +52,7 @@ public sealed class FileCopyActor(NodeContext node, FileCopier copier) : WorkerA
     {
         var entries = BatchCodec.DecodeLinks(item.Payload ?? throw new InvalidDataException("link item without payload"));
         return ForEachEntry(ctx, item, entries, e => e.Name, cancel,
-            (src, dst, entry, temp, warnings) => LinkOne(ctx, src, dst, entry, temp, warnings));
+            (src, dst, entry, temp, warnings) => LinkOne(ctx, item, src, dst, entry, temp, warnings));
     }
 
     /// <summary>Removes entries the source no longer has (delete pass). An entry already gone counts as removed.</summary>
@@ -59,6 +61,7 @@ public sealed class FileCopyActor(NodeContext node, FileCopier copier) : WorkerA
         var names = BatchCodec.DecodeNames(item.Payload ?? throw new InvalidDataException("delete item without payload"));
         return ForEachEntry(ctx, item, names, n => n, cancel, needSource: false, (_, dst, name, _, _) =>
         {
+            Node.CheckLease(item.Id);
             int e = Sys.TryUnlinkAt(dst, name, directory: false);
             if (e == Errno.EISDIR || e == Errno.EPERM && Sys.TryStat(dst, name, out var st) == 0 && st.Kind == EntryKind.Directory)
                 TreeRemover.Remove(dst, name); // it became a directory since the scan
@@ -112,8 +115,9 @@ public sealed class FileCopyActor(NodeContext node, FileCopier copier) : WorkerA
         }
     }
 
-    private PassCounters LinkOne(PassContext ctx, int src, int dst, LinkEntry entry, ReadOnlySpan<byte> temp, List<PosixException> warnings)
+    private PassCounters LinkOne(PassContext ctx, WorkItem item, int src, int dst, LinkEntry entry, ReadOnlySpan<byte> temp, List<PosixException> warnings)
     {
+        Node.CheckLease(item.Id);
         var s = Sys.Stat(src, entry.Name);
         var (leaderDir, leaderName) = ByteNames.Split(entry.LeaderPath);
         int leaderFd = -1, leader = -1;
@@ -132,7 +136,7 @@ public sealed class FileCopyActor(NodeContext node, FileCopier copier) : WorkerA
                 && lt.Size == s.Size && ctx.TargetTimes.Holds(s.Mtime, lt.Mtime);
             if (!leaderReady)
             {
-                long bytes = copier.CopyEntry(src, dst, entry.Name, temp, IsDirectory(dst, entry.Name), warnings);
+                long bytes = copier.CopyEntry(src, dst, entry.Name, temp, IsDirectory(dst, entry.Name), warnings, beforePublish: () => Node.CheckLease(item.Id));
                 return new PassCounters { FilesCopied = 1, BytesCopied = bytes };
             }
             // The scan found this entry not linked yet; linking again after a crash is harmless.
@@ -142,6 +146,7 @@ public sealed class FileCopyActor(NodeContext node, FileCopier copier) : WorkerA
             // Without CAP_DAC_READ_SEARCH (not root) a handle cannot be linked: by name, which linkat does not follow.
             if (e is Errno.ENOENT or Errno.EPERM && !Sys.IsRoot) e = Sys.TryLinkAt(leaderFd, leaderName, dst, temp);
             if (e != 0) throw new PosixException("link", e);
+            Node.CheckLease(item.Id);
             if (IsDirectory(dst, entry.Name)) TreeRemover.Remove(dst, entry.Name);
             Sys.RenameAt(dst, temp, entry.Name);
             return new PassCounters { HardLinks = 1 };

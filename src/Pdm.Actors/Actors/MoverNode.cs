@@ -10,6 +10,10 @@ public sealed record NodeOptions(int Threads, TimeSpan Lease, WorkLimits Limits)
     public static int DefaultThreads => Math.Clamp(Environment.ProcessorCount * 2, 4, 32);
 
     public static NodeOptions Default => new(DefaultThreads, TimeSpan.FromSeconds(60), WorkLimits.Default);
+
+    /// <summary>The defaults with a config's range size and a number of threads.</summary>
+    public static NodeOptions For(Configuration.PdmConfig config, int threads) =>
+        Default with { Threads = threads, Limits = WorkLimits.Default with { RangeBytes = config.RangeBytes ?? WorkLimits.DefaultRangeBytes } };
 }
 
 /// <summary>
@@ -35,11 +39,17 @@ public sealed class MoverNode
     }
 
     /// <param name="problem">told (from actor threads) of a failure that is not a file's: a bug, a lost lease</param>
-    public static MoverNode Start(ActorSystem system, ILedger ledger, NodeOptions options, Action<string> problem, long? onlyPass = null)
+    /// <param name="refuses">why this node will not work on a pass, or null (see <see cref="NodeContext"/>)</param>
+    public static MoverNode Start(ActorSystem system, ILedger ledger, NodeOptions options, Action<string> problem, long? onlyPass = null,
+        Func<PassInfo, string?>? refuses = null)
     {
         string id = $"{ProcessIdentity.Host}:{ProcessIdentity.Pid}:{Guid.NewGuid().ToString("N")[..6]}";
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var node = new NodeContext(id, ledger, options, problem);
+        // In a cluster its address tells which node's work goes back when that member is removed.
+        string? address = system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal)
+            ? Cluster.ClusterSettings.MemberKey(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress)
+            : null;
+        var node = new NodeContext(id, ledger, options, problem, refuses, address);
         var feeder = system.ActorOf(WorkFeeder.Props(node, onlyPass, finished), $"node-{Guid.NewGuid():N}"[..18]);
         var mover = new MoverNode(id, feeder, finished);
         // Coordinated shutdown (a signal, or the host stopping) first drains the node: it stops

@@ -18,8 +18,8 @@ public static class NodeMessages
     /// <summary>Worker to writer: the ledger refused a scan's checkpoint (lease lost, --max-delete).</summary>
     public sealed record Refused(WorkItem Item, Exception Why);
 
-    /// <summary>Writer (or worker) to feeder: this many items are no longer in flight (committed, refused or given back).</summary>
-    public sealed record Committed(int Count);
+    /// <summary>Writer (or worker) to feeder: these items are no longer in flight (committed, refused, given back or abandoned).</summary>
+    public sealed record Committed(IReadOnlyList<long> ItemIds, long BytesCopied = 0);
 
     /// <summary>To the feeder: stop claiming, let work in flight reach a safe point, give back the rest; answered with <see cref="Drained"/>.</summary>
     public sealed record Drain;

@@ -74,8 +74,14 @@ public sealed class PassContext : IDisposable
 /// subtrees itself (see <see cref="DirectoryActor"/>); 0 turns that off</param>
 /// <param name="InlineDirectoryBytes">a subdirectory larger than this (st_size) is never taken in</param>
 /// <param name="InlineDepth">how deep below its directory a scan may take subtrees in</param>
+/// <param name="RangeBytes">a regular file of at least twice this size is copied in ranges of this size (<see cref="Engine.SplitFile"/>)</param>
 public sealed record WorkLimits(int BatchEntries = 512, long BatchBytes = 64L << 20, int CheckpointEntries = 8192,
-    int InlineEntries = 2048, long InlineDirectoryBytes = 32768, int InlineDepth = 16)
+    int InlineEntries = 2048, long InlineDirectoryBytes = 32768, int InlineDepth = 16, long RangeBytes = WorkLimits.DefaultRangeBytes)
 {
+    /// <summary>1 GiB: a 100 GB file is a hundred ranges, each minutes of work for one thread, seconds of ledger for all.</summary>
+    public const long DefaultRangeBytes = 1L << 30;
+
+    public bool Splits(long size) => size >= 2 * RangeBytes;
+
     public static readonly WorkLimits Default = new();
 }

@@ -30,9 +30,14 @@ public sealed class WorkFeeder : ReceiveActor, IWithTimers
     private readonly Dictionary<WorkKind, Stack<IActorRef>> _idle = [];
     private readonly int _threads;
     private readonly int _capacity;
-    private int _running, _inFlight;
+    private readonly HashSet<long> _inFlight = []; // claimed, not yet committed: the leases this node renews
+    private int _running;
     private TimeSpan _idleDelay = TimeSpan.FromMilliseconds(1);
     private DateTime _lastReclaim = DateTime.MinValue;
+    private readonly Dictionary<long, bool> _accepted = []; // per pass: whether this node works on it (its config lets it)
+    private readonly HashSet<long> _refusedPasses = [];
+    private long _doneSinceHeartbeat, _bytesSinceHeartbeat;
+    private DateTime _lastHeartbeat = DateTime.UtcNow;
     private IActorRef? _drainRequester;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -52,12 +57,33 @@ public sealed class WorkFeeder : ReceiveActor, IWithTimers
         // directories (three items each) is not ledger-bound, and a node still holds back little work.
         _capacity = _threads * 8;
         _contexts = new PassContexts(node.Ledger);
+        _node.LeaseFence = DateTime.UtcNow + node.Options.Lease; // every item claimed from now on is leased at least until then
 
         Receive<Pump>(_ => Guarded(Feed));
         Receive<Housekeeping>(_ => Guarded(() =>
         {
-            _node.Ledger.RenewLeases(_node.Id, _node.Options.Lease);
-            _node.Ledger.HeartbeatNode(_node.Id, Role);
+            var renewal = DateTime.UtcNow;
+            var lost = _node.Ledger.RenewLeases(_node.Id, _inFlight, _node.Options.Lease);
+            _node.LeaseFence = renewal + _node.Options.Lease; // every lease still held is good until then
+            if (lost.Count > 0)
+            {
+                _node.Problem($"{lost.Count} work items are no longer this node's (taken over by others); their work stops");
+                _node.Lost(lost);
+            }
+            double seconds = Math.Max((DateTime.UtcNow - _lastHeartbeat).TotalSeconds, 0.001);
+            _node.Ledger.HeartbeatNode(_node.Id, Role, _inFlight.Count, _doneSinceHeartbeat / seconds, _bytesSinceHeartbeat / seconds);
+            _doneSinceHeartbeat = _bytesSinceHeartbeat = 0;
+            _lastHeartbeat = DateTime.UtcNow;
+            // Finished rows go as the pass runs, a batch at a time (a few batches a round at most).
+            for (int i = 0; i < CleanBatches && _node.Ledger.CleanFinished(CleanBatch) == CleanBatch; i++) { }
+        }));
+        Receive<Cluster.Notices.WorkReady>(_ => Guarded(Feed));
+        Receive<Akka.Cluster.Tools.PublishSubscribe.SubscribeAck>(_ => { });
+        Receive<Cluster.Notices.PassChanged>(c => Guarded(() =>
+        {
+            // Paused, cancelled, ended: what this node claimed of it and no worker started goes back now.
+            if (c.Status != PassStatus.Running) GiveBack(c.PassId);
+            Feed();
         }));
         Receive<NodeMessages.WorkerReady>(r =>
         {
@@ -67,7 +93,10 @@ public sealed class WorkFeeder : ReceiveActor, IWithTimers
         });
         Receive<NodeMessages.Committed>(c =>
         {
-            _inFlight -= c.Count;
+            _inFlight.ExceptWith(c.ItemIds);
+            _node.Forget(c.ItemIds);
+            _doneSinceHeartbeat += c.ItemIds.Count;
+            _bytesSinceHeartbeat += c.BytesCopied;
             _idleDelay = TimeSpan.FromMilliseconds(1); // finished work may have made more ready
             Guarded(Feed);
         });
@@ -93,14 +122,17 @@ public sealed class WorkFeeder : ReceiveActor, IWithTimers
             var copier = Context.ActorOf(FileCopyActor.Props(_node, fileCopier).WithDispatcher(PdmHocon.IoDispatcher), $"copy-{i}");
             foreach (var kind in new[] { WorkKind.Copy, WorkKind.Link, WorkKind.Delete }) Add(kind, copier);
             Add(WorkKind.Finalize, Context.ActorOf(DirectoryFinalizer.Props(_node, planners).WithDispatcher(PdmHocon.IoDispatcher), $"finalize-{i}"));
+            var splitter = Context.ActorOf(SplitFileActor.Props(_node).WithDispatcher(PdmHocon.IoDispatcher), $"split-{i}");
+            foreach (var kind in new[] { WorkKind.Range, WorkKind.Assemble }) Add(kind, splitter);
         }
         var now = DateTimeOffset.UtcNow;
         Guarded(() =>
         {
             _node.Ledger.ReleaseDeadLocalNodes(ProcessIdentity.Host, ProcessIdentity.IsAlive);
             _node.Ledger.RegisterNode(new NodeInfo(_node.Id, ProcessIdentity.Host, ProcessIdentity.Pid, ProcessIdentity.StartTime,
-                typeof(WorkFeeder).Assembly.GetName().Version?.ToString() ?? "0", now, now, Role));
+                typeof(WorkFeeder).Assembly.GetName().Version?.ToString() ?? "0", now, now, Role, _node.Address));
         });
+        Cluster.Notices.Subscribe(Context.System, Self);
         Timers.StartPeriodicTimer("housekeeping", Housekeeping.Instance, TimeSpan.FromTicks(_node.Options.Lease.Ticks / 6));
         Self.Tell(Pump.Instance);
     }
@@ -125,15 +157,21 @@ public sealed class WorkFeeder : ReceiveActor, IWithTimers
             _lastReclaim = DateTime.UtcNow;
         }
         // Claim in batches: when half the room is free, or when the workers are about to run dry.
-        int room = _capacity - _inFlight;
+        int room = _capacity - _inFlight.Count;
         bool claim = room > 0 && (room >= _capacity / 2 || _claimed.Count == 0);
         int got = 0;
         if (claim)
         {
-            foreach (var item in _node.Ledger.Claim(_node.Id, room, _node.Options.Lease, _onlyPass))
+            foreach (var item in _node.Ledger.Claim(_node.Id, room, _node.Options.Lease, _onlyPass, _refusedPasses))
             {
+                _inFlight.Add(item.Id);
+                if (!Accepts(item.PassId))
+                {
+                    _node.Ledger.Release(_node.Id, [item.Id]);
+                    _inFlight.Remove(item.Id);
+                    continue;
+                }
                 _claimed.Enqueue(item);
-                _inFlight++;
                 got++;
             }
         }
@@ -145,13 +183,32 @@ public sealed class WorkFeeder : ReceiveActor, IWithTimers
             return;
         }
         if (!claim) return; // busy: a commit or a free worker brings the next look
-        if (_onlyPass is { } passId && _inFlight == 0 && _node.Ledger.GetPass(passId) is not { Status: PassStatus.Running or PassStatus.Paused })
+        if (_onlyPass is { } passId && _inFlight.Count == 0 && _node.Ledger.GetPass(passId) is not { Status: PassStatus.Running or PassStatus.Paused })
         {
             Finish(null); // its pass has ended or was handed back; a paused one is waited for
             return;
         }
         Timers.StartSingleTimer("pump", Pump.Instance, _idleDelay);
         _idleDelay = TimeSpan.FromTicks(Math.Min(_idleDelay.Ticks * 2, MaxIdleDelay.Ticks));
+    }
+
+    /// <summary>
+    /// Whether this node works on a pass: a node enforces the writable flags of its own config, not only
+    /// the `pdm` or node that admitted the pass. Decided once per pass, said once in the log.
+    /// </summary>
+    private bool Accepts(long passId)
+    {
+        if (_accepted.TryGetValue(passId, out bool accepted)) return accepted;
+        var pass = _node.Ledger.GetPass(passId);
+        string? why = pass is null ? $"pass {passId} is not in the ledger" : _node.Refuses(pass);
+        accepted = why is null;
+        _accepted[passId] = accepted;
+        if (!accepted)
+        {
+            _refusedPasses.Add(passId);
+            _node.Problem($"refusing pass {passId}: {why}");
+        }
+        return accepted;
     }
 
     /// <summary>Hands claimed items to idle workers of their kind while a thread is free.</summary>
@@ -167,7 +224,7 @@ public sealed class WorkFeeder : ReceiveActor, IWithTimers
                 // The pass's roots cannot be opened (unmounted?): its items go back, and the admin is told.
                 _node.Problem($"pass {item.PassId}: {e.Message}");
                 _node.Ledger.Release(_node.Id, [item.Id]);
-                _inFlight--;
+                _inFlight.Remove(item.Id);
                 continue;
             }
             _idle[item.Kind].Pop().Tell(new NodeMessages.Work(item, ctx, _stop.Token));
@@ -178,13 +235,20 @@ public sealed class WorkFeeder : ReceiveActor, IWithTimers
     /// <summary>Draining: what no worker started goes back at once; the answer waits for what is in flight.</summary>
     private void GiveBack()
     {
-        if (_claimed.Count > 0)
-        {
-            _node.Ledger.Release(_node.Id, _claimed.Select(i => i.Id).ToList());
-            _inFlight -= _claimed.Count;
-            _claimed.Clear();
-        }
-        if (_inFlight == 0 && _running == 0) Finish(null);
+        GiveBack(passId: null);
+        if (_inFlight.Count == 0 && _running == 0) Finish(null);
+    }
+
+    /// <summary>Gives back the claimed items no worker started (of one pass, or all).</summary>
+    private void GiveBack(long? passId)
+    {
+        var back = _claimed.Where(i => passId is null || i.PassId == passId).ToList();
+        if (back.Count == 0) return;
+        _node.Ledger.Release(_node.Id, back.Select(i => i.Id).ToList());
+        foreach (var item in back) _inFlight.Remove(item.Id);
+        var keep = _claimed.Where(i => !back.Contains(i)).ToList();
+        _claimed.Clear();
+        foreach (var item in keep) _claimed.Enqueue(item);
     }
 
     private void Finish(Exception? failure)
@@ -199,10 +263,29 @@ public sealed class WorkFeeder : ReceiveActor, IWithTimers
         Context.Stop(Self);
     }
 
-    /// <summary>A ledger that fails under way (disk full, I/O error) stops the node: what was committed stands, the rest is re-run.</summary>
+    /// <summary>
+    /// A ledger that fails under way (disk full, I/O error) stops the node: what was committed stands, the
+    /// rest is re-run. A database that went away (a restart, a failover) is waited for instead: the call
+    /// is tried again a second later, and the node says once that it waits and once that it is back. A
+    /// transaction cut while it committed may or may not have landed; its claims, if they did, expire.
+    /// </summary>
     private void Guarded(Action body)
     {
-        try { body(); }
+        try
+        {
+            body();
+            if (_ledgerAway is not null)
+            {
+                _node.Problem($"the ledger is back after {(DateTime.UtcNow - _ledgerAway.Value).TotalSeconds:0} s");
+                _ledgerAway = null;
+            }
+        }
+        catch (LedgerTransientException e)
+        {
+            if (_ledgerAway is null) _node.Problem($"{e.Message}; trying again every second");
+            _ledgerAway ??= DateTime.UtcNow;
+            Timers.StartSingleTimer("ledger-away", Pump.Instance, TimeSpan.FromSeconds(1));
+        }
         catch (Exception e) when (e is Ledger.Sqlite.SqliteError or LedgerUnavailableException)
         {
             _stop.Cancel();
@@ -210,12 +293,16 @@ public sealed class WorkFeeder : ReceiveActor, IWithTimers
         }
     }
 
+    private DateTime? _ledgerAway;
+
     protected override void PostStop() => _stop.Dispose();
 
     private sealed class Pump
     {
         public static readonly Pump Instance = new();
     }
+
+    private const int CleanBatch = 5000, CleanBatches = 4;
 
     private sealed class Housekeeping
     {

@@ -34,7 +34,22 @@ public abstract class WorkerActor : ReceiveActor
         catch (OperationCanceledException) when (work.Stop.IsCancellationRequested)
         {
             Node.Ledger.Release(Node.Id, [item.Id]); // stopped at a safe point: another attempt carries on
-            Sender.Tell(new NodeMessages.Committed(1));
+            Sender.Tell(new NodeMessages.Committed([item.Id]));
+        }
+        catch (LeaseExpiredException e)
+        {
+            // Nothing more is written for it: the item is abandoned, and given back if it is still ours.
+            Node.Problem($"work item {item.Id}: {e.Message}");
+            try { Node.Ledger.Release(Node.Id, [item.Id]); }
+            catch (Exception again) when (again is LedgerUnavailableException or Ledger.Sqlite.SqliteError) { }
+            Sender.Tell(new NodeMessages.Committed([item.Id]));
+        }
+        catch (LedgerUnavailableException e)
+        {
+            // The ledger went away while the item ran (a scan's checkpoint): nothing of it is recorded as
+            // a failure. The node stops renewing its lease, which expires, and the item is done again.
+            Node.Problem($"work item {item.Id}: {e.Message}; it will be done again");
+            Sender.Tell(new NodeMessages.Committed([item.Id]));
         }
         catch (Exception e) when (e is LeaseLostException or MaxDeleteExceededException)
         {
@@ -52,12 +67,59 @@ public abstract class WorkerActor : ReceiveActor
 }
 
 /// <summary>What every actor of a node shares: its id, the ledger, its settings, its writer, how it reports a problem.</summary>
-public sealed class NodeContext(string id, ILedger ledger, NodeOptions options, Action<string> problem)
+/// <param name="refuses">why this node will not work on a pass (its own config does not let it write there), or null</param>
+/// <param name="address">the node's cluster address, if it is in a cluster</param>
+public sealed class NodeContext(string id, ILedger ledger, NodeOptions options, Action<string> problem,
+    Func<PassInfo, string?>? refuses = null, string? address = null)
 {
     public string Id { get; } = id;
+    public string? Address { get; } = address;
+    public string? Refuses(PassInfo pass) => refuses?.Invoke(pass);
     public ILedger Ledger { get; } = ledger;
     public NodeOptions Options { get; } = options;
     public void Problem(string message) => problem(message);
     /// <summary>The node's completion writer (set once it is created, before any worker runs).</summary>
     public IActorRef Writer { get; set; } = ActorRefs.Nobody;
+
+    private long _leaseFenceTicks = DateTime.MaxValue.Ticks;
+
+    /// <summary>
+    /// Until when every lease this node holds is known to be valid: the start of the last renewal that
+    /// succeeded (or of the first claim after it) plus the lease. Set by the feeder.
+    /// </summary>
+    public DateTime LeaseFence
+    {
+        get => new(Interlocked.Read(ref _leaseFenceTicks), DateTimeKind.Utc);
+        set => Interlocked.Exchange(ref _leaseFenceTicks, value.Ticks);
+    }
+
+    /// <summary>
+    /// Called before every act on the target that cannot be taken back (a rename into place, a link, a
+    /// removal): a node whose leases may have expired (it was stopped, SIGSTOP, or cut off from the
+    /// ledger past its lease) may no longer own its items, which another node may have finished since;
+    /// it must not overwrite that. The clock says so at once after a thaw, before any message could.
+    /// </summary>
+    public void CheckLease(long itemId)
+    {
+        if (DateTime.UtcNow >= LeaseFence || _lost.ContainsKey(itemId)) throw new LeaseExpiredException(Id);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> _lost = new();
+
+    /// <summary>Items a renewal found no longer this node's (released when the cluster removed it, say): their work stops at its next act.</summary>
+    public void Lost(IEnumerable<long> itemIds)
+    {
+        foreach (long id in itemIds) _lost[id] = 0;
+    }
+
+    /// <summary>An item has left this node (committed, abandoned): nothing more to remember of it.</summary>
+    public void Forget(IEnumerable<long> itemIds)
+    {
+        if (_lost.IsEmpty) return;
+        foreach (long id in itemIds) _lost.TryRemove(id, out _);
+    }
 }
+
+/// <summary>This node's leases may have expired: its work in flight is abandoned, without a trace, for others to do.</summary>
+public sealed class LeaseExpiredException(string nodeId)
+    : Exception($"node {nodeId}: its leases may have expired (stopped or cut off from the ledger for longer than the lease); its work in flight goes to others");

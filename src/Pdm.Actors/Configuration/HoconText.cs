@@ -2,8 +2,8 @@ using System.Text;
 
 namespace Pdm.Configuration;
 
-/// <summary>A configuration pdm refuses: the message names the file and, where it can, the key or line.</summary>
-public sealed class ConfigException(string message) : Exception(message);
+/// <summary>A configuration pdm refuses (exit 2): the message names the file and, where it can, the key or line.</summary>
+public sealed class ConfigException(string message) : UsageException(message);
 
 /// <summary>
 /// What pdm does to a HOCON text before Akka's HOCON parser reads it. That parser has no environment

@@ -4,6 +4,14 @@ using Pdm.Native;
 
 namespace Pdm.Configuration;
 
+/// <summary>The config's cluster section (each part null when not given).</summary>
+/// <param name="Seeds">HOST:PORT[,HOST:PORT...]</param>
+/// <param name="Bind">a node's own HOST:PORT</param>
+public sealed record ClusterConfig(string? Seeds, string? Bind, Pdm.Cluster.TlsSettings? Tls)
+{
+    public static readonly ClusterConfig None = new(null, null, null);
+}
+
 /// <summary>A filesystem named in the config: where it is mounted, and whether pdm may write to it.</summary>
 public sealed record NamedFilesystem(string Name, byte[] Mount, bool Writable)
 {
@@ -33,16 +41,26 @@ public sealed class PdmConfig
     public IReadOnlyDictionary<string, NamedFilesystem> Filesystems { get; }
     public string? Ledger { get; }
     public int? Threads { get; }
+
+    /// <summary>range-size: files of at least twice this size are copied in byte ranges of this size, by any threads and nodes.</summary>
+    public long? RangeBytes { get; }
+
     /// <summary>The <c>akka { }</c> section as written (over pdm's own defaults), or empty.</summary>
     public Config Akka { get; }
 
-    private PdmConfig(string? file, IReadOnlyDictionary<string, NamedFilesystem> filesystems, string? ledger, int? threads, Config akka)
+    /// <summary>The <c>cluster { }</c> section: seeds (what a node joins and what `pdm` contacts), a node's bind address, TLS.</summary>
+    public ClusterConfig Cluster { get; }
+
+    private PdmConfig(string? file, IReadOnlyDictionary<string, NamedFilesystem> filesystems, string? ledger, int? threads, Config akka,
+        ClusterConfig? cluster = null, long? rangeBytes = null)
     {
+        RangeBytes = rangeBytes;
         File = file;
         Filesystems = filesystems;
         Ledger = ledger;
         Threads = threads;
         Akka = akka;
+        Cluster = cluster ?? ClusterConfig.None;
     }
 
     public static readonly PdmConfig Empty = new(null, new Dictionary<string, NamedFilesystem>(), null, null, Config.Empty);
@@ -80,7 +98,9 @@ public sealed class PdmConfig
         var filesystems = new Dictionary<string, NamedFilesystem>(StringComparer.Ordinal);
         string? ledger = null;
         int? threads = null;
+        long? rangeBytes = null;
         var akka = Config.Empty;
+        var cluster = ClusterConfig.None;
         foreach (var (key, value) in root.GetObject().Items)
         {
             switch (key)
@@ -98,15 +118,22 @@ public sealed class PdmConfig
                         throw Error(file, key, "must be a whole number from 1 to 1024");
                     threads = t;
                     break;
+                case "range-size":
+                    rangeBytes = value.IsString() ? ParseSize(value.GetString()) : null;
+                    if (rangeBytes is not (>= 1L << 20 and <= 1L << 40)) throw Error(file, key, "must be a size from 1M to 1T (bytes, or with K, M, G, T)");
+                    break;
                 case "akka":
                     if (!value.IsObject()) throw Error(file, key, "must be an object of Akka settings");
                     akka = value.AtKey("akka");
                     break;
+                case "cluster":
+                    cluster = ReadCluster(file, value);
+                    break;
                 default:
-                    throw Error(file, key, "unknown key (expected filesystems, ledger, threads, akka)");
+                    throw Error(file, key, "unknown key (expected filesystems, ledger, threads, range-size, cluster, akka)");
             }
         }
-        return new PdmConfig(file, filesystems, ledger, threads, akka);
+        return new PdmConfig(file, filesystems, ledger, threads, akka, cluster, rangeBytes);
     }
 
     /// <summary>
@@ -161,6 +188,81 @@ public sealed class PdmConfig
         // Compare canonical forms: a plain path reaching the filesystem through a symlink is still on it.
         byte[] canonical = Sys.RealPath(ByteNames.FromString(mount), out _) ?? ByteNames.FromString(mount.TrimEnd('/') is { Length: > 0 } t ? t : "/");
         return new NamedFilesystem(name, canonical, writable);
+    }
+
+    private static ClusterConfig ReadCluster(string file, HoconValue value)
+    {
+        if (!value.IsObject()) throw Error(file, "cluster", "must be an object (seeds, bind, tls)");
+        string? seeds = null, bind = null;
+        Pdm.Cluster.TlsSettings? tls = null;
+        foreach (var (k, v) in value.GetObject().Items)
+        {
+            string key = $"cluster.{k}";
+            switch (k)
+            {
+                case "seeds":
+                    seeds = v.IsArray() ? string.Join(',', v.GetArray().Select(e => e.GetString()))
+                        : v.IsString() ? v.GetString() : throw Error(file, key, "must be a list of HOST:PORT");
+                    Validate(file, key, () => Pdm.Cluster.ClusterSettings.ParseEndpoints(seeds, key));
+                    break;
+                case "bind":
+                    bind = v.IsString() ? v.GetString() : throw Error(file, key, "must be HOST:PORT");
+                    Validate(file, key, () => Pdm.Cluster.ClusterSettings.ParseEndpoint(bind, key));
+                    break;
+                case "tls":
+                    tls = ReadTls(file, v);
+                    break;
+                default:
+                    throw Error(file, key, "unknown key (expected seeds, bind, tls)");
+            }
+        }
+        return new ClusterConfig(seeds, bind, tls);
+    }
+
+    private static Pdm.Cluster.TlsSettings ReadTls(string file, HoconValue value)
+    {
+        if (!value.IsObject()) throw Error(file, "cluster.tls", "must be an object (certificate, password, suppress-validation)");
+        string? certificate = null, password = null;
+        bool suppress = false;
+        foreach (var (k, v) in value.GetObject().Items)
+        {
+            string key = $"cluster.tls.{k}";
+            switch (k)
+            {
+                case "certificate":
+                    certificate = v.IsString() && v.GetString() is { Length: > 0 } c ? Path.GetFullPath(c, Path.GetDirectoryName(file)!) : throw Error(file, key, "must be the path of a .pfx file");
+                    break;
+                case "password":
+                    password = v.IsString() ? v.GetString() : throw Error(file, key, "must be a string");
+                    break;
+                case "suppress-validation":
+                    suppress = v.IsString() && v.GetString() is "true" or "false" ? v.GetString() == "true" : throw Error(file, key, "must be true or false");
+                    break;
+                default:
+                    throw Error(file, key, "unknown key (expected certificate, password, suppress-validation)");
+            }
+        }
+        if (certificate is null) throw Error(file, "cluster.tls.certificate", "is missing");
+        return new Pdm.Cluster.TlsSettings(certificate, password, suppress);
+    }
+
+    /// <summary>A size in bytes, with an optional binary suffix: 1048576, 512K, 64M, 1G (also 1GiB, 1GB), 2T; null if it is not one.</summary>
+    public static long? ParseSize(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var t = text.Trim().TrimEnd('B', 'b');
+        if (t.EndsWith('i')) t = t[..^1];
+        int shift = t.Length == 0 ? 0 : char.ToUpperInvariant(t[^1]) switch { 'K' => 10, 'M' => 20, 'G' => 30, 'T' => 40, _ => 0 };
+        if (shift > 0) t = t[..^1].TrimEnd();
+        return long.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n) && n <= long.MaxValue >> shift
+            ? n << shift
+            : null;
+    }
+
+    private static void Validate(string file, string key, Action check)
+    {
+        try { check(); }
+        catch (UsageException e) { throw Error(file, key, e.Message); }
     }
 
     private static ConfigException Error(string file, string? key, string what) =>

@@ -29,6 +29,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private readonly long _passId;
     private readonly ILedger _ledger;
     private readonly bool _stopWhenSettled;
+    private readonly bool _sharded;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private PassJournalState _state = PassJournalState.Initial;
     private DateTimeOffset _lastProgress = DateTimeOffset.MinValue;
@@ -38,16 +39,18 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="stopWhenSettled">only bring the journal up to date with the ledger, then stop (a pass nobody runs)</param>
-    public static Props Props(long passId, ILedger ledger, TimeSpan tick, bool stopWhenSettled = false) =>
-        Akka.Actor.Props.Create(() => new MigrationCoordinator(passId, ledger, tick, stopWhenSettled));
+    /// <param name="sharded">an entity of the cluster's shard region: once its pass has ended it passivates, and is not remembered</param>
+    public static Props Props(long passId, ILedger ledger, TimeSpan tick, bool stopWhenSettled = false, bool sharded = false) =>
+        Akka.Actor.Props.Create(() => new MigrationCoordinator(passId, ledger, tick, stopWhenSettled, sharded));
 
     public static string PersistenceIdOf(long passId) => $"pass-{passId}";
 
-    public MigrationCoordinator(long passId, ILedger ledger, TimeSpan tick, bool stopWhenSettled)
+    public MigrationCoordinator(long passId, ILedger ledger, TimeSpan tick, bool stopWhenSettled, bool sharded)
     {
         _passId = passId;
         _ledger = ledger;
         _stopWhenSettled = stopWhenSettled;
+        _sharded = sharded;
         PersistenceId = PersistenceIdOf(passId);
 
         Recover<SnapshotOffer>(offer =>
@@ -60,7 +63,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             Context.System.EventStream.Publish(new CoordinatorRecovered(passId));
             Reconcile();
             // Settle comes after the events Reconcile persists (commands wait while they are persisted).
-            if (_stopWhenSettled) Self.Tell(Settle.Instance);
+            if (_stopWhenSettled || (_sharded && _state.IsFinished)) Self.Tell(Settle.Instance);
             else Timers.StartPeriodicTimer("tick", Tick.Instance, tick);
         });
 
@@ -80,8 +83,13 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             SyncWithLedger(force: true);
             DeferAsync(Settle.Instance, _ => sender.Tell(new PassCommands.Result(passId, true, _state.Status)));
         });
-        Command<Settle>(_ => Context.Stop(Self));
+        Command<Settle>(_ =>
+        {
+            if (_sharded) Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance)); // no longer remembered
+            else Context.Stop(Self);
+        });
         Command<PassCommands.GetState>(_ => Sender.Tell(new PassCommands.State(passId, _state)));
+        Command<PassCommands.Wake>(_ => { });
         Command<Tick>(_ =>
         {
             foreach (var request in _ledger.TakeRequests(passId)) Self.Tell(Request(request), ActorRefs.NoSender);
@@ -136,7 +144,11 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         if (persisted is PassEvents.ProgressRecorded or PassEvents.PassCompleted or PassEvents.PassFailed) _lastProgress = persisted.At;
         if (_state.Status != before || persisted is not PassEvents.ProgressRecorded) Project(_state.Status);
         if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(_state);
-        if (_state.IsFinished) Timers.CancelAll();
+        if (_state.IsFinished)
+        {
+            Timers.CancelAll();
+            if (_sharded) Self.Tell(Settle.Instance); // after what is still being persisted
+        }
         then?.Invoke(_state);
     });
 
@@ -145,6 +157,8 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     {
         _ledger.SetPassStatus(_passId, status); // refused, harmlessly, once the ledger has ended the pass
         _ledger.SetJournaled(_passId, status);
+        // Every node hears it at once (a pause stops their claims, a resume wakes them), not at its next poll.
+        Cluster.Notices.Publish(Context.System, new Cluster.Notices.PassChanged(_passId, status));
     }
 
     /// <summary>

@@ -28,6 +28,9 @@ public static class PassCommands
 
     public sealed record GetState(long PassId) : IPassCommand;
 
+    /// <summary>Changes nothing: a sharded coordinator that was not running starts (and recovers) on it.</summary>
+    public sealed record Wake(long PassId) : IPassCommand;
+
     /// <summary>The answer to every command: done (the state it left), or refused and why.</summary>
     public sealed record Result(long PassId, bool Done, PassStatus Status, string? Refusal = null);
 

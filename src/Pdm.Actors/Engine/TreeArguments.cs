@@ -1,7 +1,6 @@
-using Pdm.Engine;
 using Pdm.Native;
 
-namespace Pdm.Shell;
+namespace Pdm.Engine;
 
 /// <summary>A source and target checked before anything is written, in canonical absolute form.</summary>
 public sealed record TreePair(byte[] Source, byte[] Target, bool TargetExists)

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Pdm.Cluster;
 using Pdm.Coordination;
 using Pdm.Ledger;
 using SqlJournalOptions = Akka.Persistence.Sql.Hosting.SqlJournalOptions;
@@ -18,8 +19,27 @@ namespace Pdm.Actors;
 
 /// <param name="Threads">the pdm-io dispatcher's dedicated threads</param>
 /// <param name="Akka">the config's akka { } section, over pdm's defaults</param>
-/// <param name="Journal">the SQLite file of the coordinators' journal (the ledger's own file); null: no persistence</param>
-public sealed record MoverHostOptions(int Threads, Config Akka, string? Journal, string Name = "pdm");
+/// <param name="Journal">the database of the coordinators' journal (the ledger's own); null: no persistence</param>
+/// <param name="Cluster">a node of a cluster: remoting, membership, the coordinators sharded, the API for `pdm --cluster`</param>
+/// <param name="Client">a `pdm --cluster`: remoting only, and a cluster client to the nodes' API</param>
+public sealed record MoverHostOptions(int Threads, Config Akka, JournalDatabase? Journal, string Name = "pdm", ClusterNode? Cluster = null,
+    ApiClientSettings? Client = null);
+
+/// <summary>What a cluster node's host needs beside its settings: the ledger (the coordinators' and the API's) and the node's config.</summary>
+public sealed record ClusterNode(ClusterSettings Settings, ILedger Ledger, Configuration.PdmConfig Config);
+
+/// <summary>Where Akka.Persistence.Sql keeps the coordinators' journal: linq2db's provider name and a connection string.</summary>
+public sealed record JournalDatabase(string Provider, string ConnectionString)
+{
+    /// <summary>The ledger's SQLite file; its reads are read-uncommitted (see <see cref="MoverHost"/>).</summary>
+    public static JournalDatabase Sqlite(string file) =>
+        new("SQLite.MS", new SqliteConnectionStringBuilder { DataSource = file, DefaultTimeout = 60 }.ToString());
+
+    /// <summary>The ledger's PostgreSQL database.</summary>
+    public static JournalDatabase Postgres(string connectionString) => new("PostgreSQL.15", connectionString);
+
+    public bool IsSqlite => Provider == "SQLite.MS";
+}
 
 /// <summary>
 /// The one ActorSystem of a mover process (the embedded `pdm` and Pdm.Node), set up with Akka.Hosting:
@@ -29,7 +49,7 @@ public sealed record MoverHostOptions(int Threads, Config Akka, string? Journal,
 /// host (a service collection and its hosted service started by hand): the same ActorSystem, ~100 ms
 /// sooner (measured here).
 /// </summary>
-public sealed class MoverHost : IAsyncDisposable
+public sealed class MoverHost : IAsyncDisposable, IDisposable
 {
     private readonly ServiceProvider _services;
     private readonly List<IHostedService> _hosted;
@@ -68,6 +88,8 @@ public sealed class MoverHost : IAsyncDisposable
                 })
                 .WithCustomSerializer("pdm-pass", [typeof(IPassEvent), typeof(PassJournalState)], system => new PassEventSerializer(system));
             if (options.Journal is { } journal) WithJournal(builder, journal);
+            if (options.Cluster is { } cluster) ClusterHosting.AsNode(builder, cluster);
+            if (options.Client is { } client) ClusterHosting.AsClient(builder, client);
         });
         var provider = services.BuildServiceProvider();
         var hosted = provider.GetServices<IHostedService>().ToList();
@@ -76,13 +98,15 @@ public sealed class MoverHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Akka.Persistence.Sql on the ledger's SQLite file. Its reads must be read-uncommitted: at any other
-    /// isolation Microsoft.Data.Sqlite begins with the write lock, and recovery would queue behind every
-    /// ledger transaction (measured here). WAL mode is the ledger's, on the file.
+    /// Akka.Persistence.Sql on the ledger's database. On SQLite its reads must be read-uncommitted: at any
+    /// other isolation Microsoft.Data.Sqlite begins with the write lock, and recovery would queue behind
+    /// every ledger transaction (measured here). WAL mode is the ledger's, on the file.
     /// </summary>
-    private static void WithJournal(AkkaConfigurationBuilder builder, string sqliteFile)
+    private static void WithJournal(AkkaConfigurationBuilder builder, JournalDatabase database)
     {
-        string connection = new SqliteConnectionStringBuilder { DataSource = sqliteFile, DefaultTimeout = 60 }.ToString();
+        string connection = database.ConnectionString;
+        // Read-uncommitted matters on SQLite only; PostgreSQL reads without locks at any level and has no read-uncommitted.
+        IsolationLevel reads = database.IsSqlite ? IsolationLevel.ReadUncommitted : IsolationLevel.ReadCommitted;
         var journalTables = JournalDatabaseOptions.Default;
         journalTables.JournalTable!.TableName = "akka_journal";
         journalTables.MetadataTable!.TableName = "akka_journal_metadata";
@@ -92,20 +116,30 @@ public sealed class MoverHost : IAsyncDisposable
         builder.WithSqlPersistence(
             new SqlJournalOptions(isDefaultPlugin: true)
             {
-                ConnectionString = connection, ProviderName = "SQLite.MS", AutoInitialize = true, DatabaseOptions = journalTables,
-                ReadIsolationLevel = IsolationLevel.ReadUncommitted,
+                ConnectionString = connection, ProviderName = database.Provider, AutoInitialize = true, DatabaseOptions = journalTables,
+                ReadIsolationLevel = reads,
             },
             new SqlSnapshotOptions(isDefaultPlugin: true)
             {
-                ConnectionString = connection, ProviderName = "SQLite.MS", AutoInitialize = true, DatabaseOptions = snapshotTables,
-                ReadIsolationLevel = IsolationLevel.ReadUncommitted,
+                ConnectionString = connection, ProviderName = database.Provider, AutoInitialize = true, DatabaseOptions = snapshotTables,
+                ReadIsolationLevel = reads,
             });
     }
+
+    /// <summary>Whether this host is a cluster node (its coordinators are sharded).</summary>
+    public bool Clustered => System.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal);
+
+    /// <summary>The cluster's shard region of coordinators: every <see cref="IPassCommand"/> reaches its pass's one coordinator.</summary>
+    public IActorRef ShardedCoordinators => _services.GetRequiredService<ActorRegistry>().Get<PassCoordinators>();
+
+    /// <summary>A cluster client's way to the nodes' API (<see cref="Api"/>): send it a <c>ClusterClient.Send</c>.</summary>
+    public IActorRef ApiClient => _services.GetRequiredService<ActorRegistry>().Get<PdmApiClient>();
 
     /// <summary>The coordinator of a pass in this process, started (it recovers from its journal meanwhile) if it is not yet.</summary>
     public IActorRef Coordinator(long passId, ILedger ledger)
     {
         if (!Persistent) throw new InvalidOperationException("coordinators need a journal");
+        if (Clustered) return ShardedCoordinators;
         lock (_gate)
         {
             if (_coordinators.TryGetValue(passId, out var existing)) return existing;
@@ -128,6 +162,11 @@ public sealed class MoverHost : IAsyncDisposable
         if (!Persistent) return;
         foreach (var passId in ledger.PassesToReconcile(max))
         {
+            if (Clustered)
+            {
+                ShardedCoordinators.Tell(new PassCommands.Sync(passId)); // started where its shard lives; passivates once its pass has ended
+                continue;
+            }
             lock (_gate)
             {
                 if (_coordinators.ContainsKey(passId)) continue;
@@ -175,6 +214,9 @@ public sealed class MoverHost : IAsyncDisposable
         await StopAsync();
         await _services.DisposeAsync();
     }
+
+    /// <summary>For commands that run synchronously: stops the host and waits.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public sealed class SignalReason(PosixSignal signal) : CoordinatedShutdown.Reason
     {

@@ -10,8 +10,24 @@ public sealed class StderrLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMe
     public StderrLogger()
     {
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
-        Receive<LogEvent>(e => Console.Error.WriteLine(
-            $"pdm: {Level(e.LogLevel())}: {e.Message}{(e.Cause is { } cause ? $" ({cause.GetType().Name}: {cause.Message})" : "")}"));
+        Receive<LogEvent>(e =>
+        {
+            if (IsClientLeaving(e)) return;
+            Console.Error.WriteLine(
+                $"pdm: {Level(e.LogLevel())}: {e.Message}{(e.Cause is { } cause ? $" ({cause.GetType().Name}: {cause.Message})" : "")}");
+        });
+    }
+
+    /// <summary>
+    /// A `pdm` command ("pdm-client") connects to a node and leaves again; Akka reports each one that leaves
+    /// as a failed association, with a warning, an error and a stack trace. Routine for a node, so not logged.
+    /// </summary>
+    private static bool IsClientLeaving(LogEvent e)
+    {
+        string text = e.Message?.ToString() ?? "";
+        bool client = text.Contains("pdm-client@") || e.LogSource.Contains("pdm-client%40") || e.LogSource.Contains("pdm-client@");
+        return client && (e.Cause?.GetType().Name == "EndpointDisassociatedException" // internal to Akka.Remote
+                          || text.Contains("Disassociated") || text.StartsWith("Removing receive buffers"));
     }
 
     private static string Level(LogLevel level) => level switch

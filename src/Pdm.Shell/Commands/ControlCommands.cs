@@ -1,13 +1,13 @@
 using System.CommandLine;
 using Pdm.Actors;
+using Pdm.Cluster;
 using Pdm.Coordination;
-using Pdm.Configuration;
 using Pdm.Ledger;
 using Pdm.Native;
 
 namespace Pdm.Shell.Commands;
 
-/// <summary>A command that asks a pass's coordinator for one lifecycle change (pause, cancel).</summary>
+/// <summary>A command that asks a pass's coordinator for one lifecycle change (pause, cancel), here or on the cluster.</summary>
 public abstract class LifecycleCommand(IConsoleIO console, string name, string description, PassRequest request) : PdmCommand(console)
 {
     private readonly Argument<long> _id = new("ID") { Description = $"The pass to {name}" };
@@ -19,15 +19,13 @@ public abstract class LifecycleCommand(IConsoleIO console, string name, string d
 
     public override Command Build()
     {
-        var cmd = new Command(name, description) { _id, LedgerOption, ConfigOption };
+        var cmd = new Command(name, description) { _id, LedgerOption, ConfigOption, ClusterOption };
         cmd.SetAction(parse => Guard(() =>
         {
-            var config = Config(parse);
-            string path = LedgerPath(parse, config);
-            using var ledger = LedgerLocation.OpenExisting(path);
-            var pass = RequirePass(ledger, parse.GetValue(_id));
+            using var source = OpenSource(parse);
+            var pass = source.Pass(parse.GetValue(_id)).Pass;
             if (Refusal(pass) is { } why) throw new UsageException(why);
-            var result = new PassControl(ledger, path, config).Deliver(pass, request);
+            var result = source.Control(pass, request);
             if (!result.Done) throw new UsageException(result.Refusal ?? $"pass {pass.Id} cannot be {name}d now");
             Console.Out.WriteLine($"pdm: {Done(pass)}");
             return ExitCodes.Ok;
@@ -58,8 +56,9 @@ public sealed class CancelCommand(IConsoleIO console)
 }
 
 /// <summary>
-/// `pdm resume ID`: a paused or interrupted pass continues. If the `pdm` process that runs it is still
-/// there (paused, it waits), that process carries on; otherwise this process runs it.
+/// `pdm resume ID`: a paused or interrupted pass continues. On a cluster its coordinator resumes it and
+/// every node takes it up. Embedded: if the `pdm` process that runs it is still there (paused, it
+/// waits), that process carries on; otherwise this process runs it.
 /// </summary>
 public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
 {
@@ -67,69 +66,100 @@ public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
 
     public override Command Build()
     {
-        var cmd = new Command("resume", "Resume a paused or interrupted pass where it stopped") { _id, LedgerOption, ConfigOption, ThreadsOption };
+        var cmd = new Command("resume", "Resume a paused or interrupted pass where it stopped") { _id, LedgerOption, ConfigOption, ClusterOption, ThreadsOption };
         cmd.SetAction(parse => Guard(() =>
         {
             var config = Config(parse);
             int threads = Threads(parse, config);
-            string path = LedgerPath(parse, config);
-            using var ledger = LedgerLocation.OpenExisting(path);
-            var pass = RequirePass(ledger, parse.GetValue(_id));
+            using var source = OpenSource(parse, config, threads);
+            var pass = source.Pass(parse.GetValue(_id)).Pass;
             if (pass.IsFinished)
                 throw new UsageException($"pass {pass.Id} has already {LedgerNames.StatusName(pass.Status)}; run the command again for a new pass");
+            if (source is not LedgerPassSource { Ledger: var ledger })
+            {
+                var result = source.Control(pass, PassRequest.Resume);
+                if (!result.Done) throw new UsageException(result.Refusal ?? $"pass {pass.Id} cannot be resumed now");
+                Console.Out.WriteLine($"pdm: pass {pass.Id} resumed on {source.Where}");
+                return ExitCodes.Ok;
+            }
             if (Sys.TryStatPath(pass.Source, out _) != 0)
                 throw new UsageException($"source {ByteNames.Escape(pass.Source)} of pass {pass.Id} does not exist any more");
-            var control = new PassControl(ledger, path, config);
+            var control = new PassControl(ledger, config);
             if (control.Host(pass.Id) is { } host)
             {
                 var result = control.Deliver(pass, PassRequest.Resume);
                 if (!result.Done) throw new UsageException(result.Refusal ?? $"pass {pass.Id} cannot be resumed now");
-                Console.Out.WriteLine($"pdm: pass {pass.Id} resumed; the process running it (pid {host.Pid}) will carry on with it");
+                Console.Out.WriteLine(host.Address is null
+                    ? $"pdm: pass {pass.Id} resumed; the process running it (pid {host.Pid}) will carry on with it"
+                    : $"pdm: pass {pass.Id} resumed; the cluster working on this ledger carries on with it");
                 return ExitCodes.Ok;
             }
             Console.Error.WriteLine($"pdm: resuming {LedgerNames.KindName(pass.Kind)} pass {pass.Id}: {ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
-            return new PassRunner(ledger, Console, threads)
-                .Run(pass, new PassCommands.Resume(pass.Id), MoverHost.StartAsync(new MoverHostOptions(threads, config.Akka, path)));
+            return new PassRunner(ledger, Console, NodeOptions.For(config, threads))
+                .Run(pass, new PassCommands.Resume(pass.Id), MoverHost.StartAsync(new MoverHostOptions(threads, config.Akka, ledger.Journal)));
         }));
         return cmd;
     }
 }
 
-/// <summary>`pdm status ID [--follow]`: a pass's state, counters, rate, ETA and failures.</summary>
+/// <summary>
+/// `pdm status ID [--follow] [--json]`: a pass's state, counters, rate, ETA and failures. With --follow
+/// it shows the pass every second until it ends, then exits with the status the pass's own command
+/// would have given.
+/// </summary>
 public sealed class StatusCommand(IConsoleIO console) : PdmCommand(console)
 {
     private readonly Argument<long> _id = new("ID") { Description = "The pass" };
-    private readonly Option<bool> _follow = new("--follow", "-f") { Description = "Keep showing it, every second, until the pass ends" };
+    private readonly Option<bool> _follow = new("--follow", "-f") { Description = "Keep showing it, every second, until the pass ends; exit with its status" };
 
     public override Command Build()
     {
-        var cmd = new Command("status", "Show a pass: state, counters, rate, ETA, failures") { _id, _follow, LedgerOption, ConfigOption };
+        var cmd = new Command("status", "Show a pass: state, counters, rate, ETA, failures") { _id, _follow, JsonOption, LedgerOption, ConfigOption, ClusterOption };
         cmd.SetAction(parse => Guard(() =>
         {
-            using var ledger = OpenLedger(parse);
-            var pass = RequirePass(ledger, parse.GetValue(_id));
-            while (true)
+            using var source = OpenSource(parse);
+            long id = parse.GetValue(_id);
+            bool follow = parse.GetValue(_follow), json = parse.GetValue(JsonOption);
+            var view = source.Pass(id);
+            if (!follow)
             {
-                var s = ledger.GetPassState(pass.Id)!;
-                Show(ledger, pass, s);
-                if (!parse.GetValue(_follow) || s.IsFinished) return ExitCodes.Ok;
-                Thread.Sleep(1000);
-                Console.Out.WriteLine();
+                if (json) JsonOutput.Pass(Console.Out, view);
+                else Show(view);
+                return ExitCodes.Ok;
             }
+            return Follow(source, view, json);
         }));
         return cmd;
     }
 
-    private void Show(ILedger ledger, PassInfo pass, PassState s)
+    /// <summary>Shows the pass every second (in JSON only once, at its end) until it ends or is handed back.</summary>
+    private int Follow(IPassSource source, Api.PassView view, bool json)
     {
+        while (true)
+        {
+            if (!json) Show(view);
+            var s = view.State;
+            if (s.IsFinished || s.Status == PassStatus.Interrupted)
+            {
+                if (json) JsonOutput.Pass(Console.Out, view);
+                return PassSummary.ExitCodeOf(s);
+            }
+            Thread.Sleep(1000);
+            if (!json) Console.Out.WriteLine();
+            view = source.Pass(view.Pass.Id);
+        }
+    }
+
+    private void Show(Api.PassView view)
+    {
+        var (pass, s) = (view.Pass, view.State);
         var c = s.Counters;
         var elapsed = s.Elapsed(DateTimeOffset.UtcNow);
         double rate = elapsed.TotalSeconds > 0 ? c.BytesCopied / elapsed.TotalSeconds : 0;
-        var (remaining, scanning) = ledger.RemainingWork(pass.Id);
-        string eta = s.IsFinished ? "-" : scanning ? "unknown while scanning" : rate > 0 ? Format.Duration(TimeSpan.FromSeconds(remaining / rate)) : "-";
+        string eta = s.IsFinished ? "-" : view.Scanning ? "unknown while scanning" : rate > 0 ? Format.Duration(TimeSpan.FromSeconds(view.BytesToCopy / rate)) : "-";
         var o = Console.Out;
         o.WriteLine($"pass {pass.Id}: {LedgerNames.KindName(pass.Kind)}{(pass.Options.DryRun ? " (dry run)" : "")}, {LedgerNames.StatusName(s.Status)}");
-        if (StalledPass.Since(ledger, ledger.ListNodes(), pass.Id, s.Status) is { } since) o.WriteLine($"  stalled: {StalledPass.Explain(pass.Id, since)}");
+        if (view.Waiting is { } waiting) o.WriteLine($"  {waiting}");
         o.WriteLine($"  source            {ByteNames.Escape(pass.Source)}");
         o.WriteLine($"  target            {ByteNames.Escape(pass.Target)}");
         o.WriteLine($"  started           {Format.Time(s.StartedAt)}   ended {Format.Time(s.EndedAt)}   running {Format.Duration(elapsed)}");
@@ -138,6 +168,6 @@ public sealed class StatusCommand(IConsoleIO console) : PdmCommand(console)
         o.WriteLine($"  skipped as equal  {Format.Count(c.SkippedEqual)}   metadata fixed {Format.Count(c.MetadataFixed)}   hard links {Format.Count(c.HardLinks)}");
         o.WriteLine($"  deleted           {Format.Count(c.Deleted)}   differences {Format.Count(c.Differences)}");
         o.WriteLine($"  failures          {Format.Count(c.Failed)}{(c.Failed > 0 ? $"   (pdm failures {pass.Id})" : "")}");
-        o.WriteLine($"  to copy           {Format.Bytes(remaining)}   ETA {eta}");
+        o.WriteLine($"  to copy           {Format.Bytes(view.BytesToCopy)}   ETA {eta}");
     }
 }

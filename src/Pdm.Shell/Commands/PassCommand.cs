@@ -1,6 +1,8 @@
 using System.CommandLine;
+using Akka.Actor;
 using Pdm.Actors;
 using Pdm.Coordination;
+using Pdm.Engine;
 using Pdm.Configuration;
 using Pdm.Ledger;
 using Pdm.Native;
@@ -10,8 +12,10 @@ namespace Pdm.Shell.Commands;
 /// <summary>
 /// What copy, delete, mtime and verify share: SRC DST as plain paths or FS:PATH, or the form
 /// FS FS PATH; the checks that refuse bad input and writes to a filesystem not marked writable
-/// (exit 2, before anything is written); then the pass, run in this process on the embedded ledger.
-/// Running the same command again resumes the pass if it did not finish.
+/// (exit 2, before anything is written); then the pass, run in this process on the embedded ledger,
+/// or submitted to a cluster (--cluster) and followed to its end. Either way the same progress,
+/// summary and exit status; --detach only starts it and prints its id. Running the same command again
+/// resumes the pass if it did not finish.
 /// </summary>
 public abstract class PassCommand(IConsoleIO console, PassKind kind, string name, string description) : PdmCommand(console)
 {
@@ -25,9 +29,14 @@ public abstract class PassCommand(IConsoleIO console, PassKind kind, string name
 
     protected abstract PassOptions Options(ParseResult parse);
 
+    private readonly Option<bool> _detach = new("--detach")
+    {
+        Description = "Start the pass for the nodes to run (or the cluster's), print its id on stdout and exit; follow it with pdm status ID --follow",
+    };
+
     public override Command Build()
     {
-        var cmd = new Command(name, description) { _paths, ConfigOption, LedgerOption, ThreadsOption };
+        var cmd = new Command(name, description) { _paths, ConfigOption, LedgerOption, ClusterOption, ThreadsOption, _detach };
         foreach (var option in PassOptionsOf()) cmd.Options.Add(option);
         cmd.SetAction(parse => Guard(() => Execute(parse)));
         return cmd;
@@ -37,28 +46,25 @@ public abstract class PassCommand(IConsoleIO console, PassKind kind, string name
     {
         var options = Options(parse);
         var config = Config(parse);
+        if (ClusterContacts(parse, config) is { } contacts)
+            return new Cluster.ClusterPassRun(Console, Cluster.ClusterSession.To(contacts, config)).Run(kind, parse.GetValue(_paths)!, options, parse.GetValue(_detach));
         int threads = Threads(parse, config);
         string ledgerPath = LedgerPath(parse, config);
         // The actor system takes longest to start: it starts while the arguments are checked and the
         // ledger is opened. Until the coordinator runs it writes nothing, so a refusal leaves no trace.
-        var starting = Task.Run(() => MoverHost.StartAsync(new MoverHostOptions(threads, config.Akka, ledgerPath)));
+        var starting = Task.Run(() => MoverHost.StartAsync(new MoverHostOptions(threads, config.Akka, LedgerLocation.JournalFor(ledgerPath))));
         try
         {
-            var (source, target) = Paths(config, parse.GetValue(_paths)!);
-            var pair = TreeArguments.Check(source, target, targetMustExist: kind != PassKind.Copy);
-            bool writes = kind != PassKind.Verify && !options.DryRun;
-            if (writes) config.CheckWritable(pair.Target, "to target");
-            config.CheckWritable(ByteNames.FromString(Path.GetFullPath(ledgerPath)), "the ledger");
-            using var ledger = LedgerLocation.OpenWritable(ledgerPath, LedgerIsDefault(parse, config));
-            if (writes && kind == PassKind.Copy) TreeArguments.CreateTarget(pair);
-            // Running the same command again carries on the pass it left unfinished.
-            var existing = ledger.FindUnfinishedPass(kind, pair.Source, pair.Target, options);
-            var pass = existing ?? ledger.GetPass(ledger.CreatePass(kind, pair.Source, pair.Target, options))!;
-            Console.Error.WriteLine(existing is not null
+            var pair = PassAdmission.Check(config, kind, parse.GetValue(_paths)!, options);
+            if (!PostgresLedger.IsUri(ledgerPath)) config.CheckWritable(ByteNames.FromString(ledgerPath), "the ledger");
+            using var ledger = LedgerLocation.OpenWritable(ledgerPath, LedgerIsDefault(parse, config), threads);
+            var (pass, resumed, _) = PassAdmission.Admit(ledger, kind, pair, options);
+            if (!parse.GetValue(_detach)) Console.Error.WriteLine(resumed
                 ? $"pdm: resuming {name} pass {pass.Id}: {pair.SourceText} -> {pair.TargetText}"
                 : $"pdm: {name} pass {pass.Id}{(options.DryRun ? " (dry run)" : "")}: {pair.SourceText} -> {pair.TargetText} (ledger {ledger.Path})");
-            IPassCommand first = existing is null ? new PassCommands.Start(pass.Id) : new PassCommands.Resume(pass.Id);
-            return new PassRunner(ledger, Console, threads).Run(pass, first, starting);
+            IPassCommand first = resumed ? new PassCommands.Resume(pass.Id) : new PassCommands.Start(pass.Id);
+            if (parse.GetValue(_detach)) return Detach(ledger, pass, first, starting);
+            return new PassRunner(ledger, Console, NodeOptions.For(config, threads)).Run(pass, first, starting);
         }
         catch
         {
@@ -67,16 +73,17 @@ public abstract class PassCommand(IConsoleIO console, PassKind kind, string name
         }
     }
 
-    private static (string Source, string Target) Paths(PdmConfig config, string[] paths)
+    /// <summary>
+    /// --detach on a ledger: the pass's coordinator starts it (journaled, and running in the ledger), and
+    /// this process ends; the nodes working on the ledger take it up (until one does, `status` says it waits).
+    /// </summary>
+    private int Detach(SqlLedger ledger, PassInfo pass, IPassCommand first, Task<MoverHost> starting)
     {
-        if (paths.Length == 2) return (config.Resolve(paths[0]), config.Resolve(paths[1]));
-        // pdm copy panda badger /projects: the same path on two named filesystems
-        foreach (var fs in paths[..2])
-            if (!config.Filesystems.ContainsKey(fs))
-                throw new UsageException(config.File is null
-                    ? $"'{fs}' is not a named filesystem: there is no config (give --config FILE)"
-                    : $"'{fs}' is not a filesystem named in {config.File}");
-        return (config.Resolve($"{paths[0]}:{paths[2]}"), config.Resolve($"{paths[1]}:{paths[2]}"));
+        using var host = starting.GetAwaiter().GetResult();
+        var result = host.Coordinator(pass.Id, ledger).Ask<PassCommands.Result>(first, TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
+        if (!result.Done) throw new UsageException(result.Refusal ?? $"pass {pass.Id} cannot be started");
+        Console.Out.WriteLine(pass.Id);
+        return ExitCodes.Ok;
     }
 }
 

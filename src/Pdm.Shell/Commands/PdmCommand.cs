@@ -11,7 +11,7 @@ public abstract class PdmCommand(IConsoleIO console)
 
     protected static readonly Option<string?> LedgerOption = new("--ledger")
     {
-        Description = "The ledger file (default: $PDM_LEDGER, else the config's \"ledger\", else $XDG_STATE_HOME/pdm/ledger.db or ~/.local/state/pdm/ledger.db)",
+        Description = "The ledger: a SQLite file or a postgresql:// URI (default: $PDM_LEDGER, else the config's \"ledger\", else $XDG_STATE_HOME/pdm/ledger.db or ~/.local/state/pdm/ledger.db)",
     };
 
     protected static readonly Option<string?> ConfigOption = new("--config")
@@ -24,6 +24,16 @@ public abstract class PdmCommand(IConsoleIO console)
         Description = $"Dedicated I/O threads (default: the config's threads, else twice the cores, 4 to 32; here {Actors.NodeOptions.DefaultThreads})",
     };
 
+    protected static readonly Option<string?> ClusterOption = new("--cluster")
+    {
+        Description = "Talk to a cluster of Pdm.Node through these nodes, HOST:PORT[,HOST:PORT...] (default: $PDM_CLUSTER, else the config's cluster.seeds, unless --ledger is given)",
+    };
+
+    protected static readonly Option<bool> JsonOption = new("--json")
+    {
+        Description = "One JSON document, counters under stable snake_case names",
+    };
+
     public abstract Command Build();
 
     /// <summary>Runs the body and maps what it throws to the documented exit codes.</summary>
@@ -33,7 +43,7 @@ public abstract class PdmCommand(IConsoleIO console)
         {
             return body();
         }
-        catch (Exception e) when (e is UsageException or Configuration.ConfigException)
+        catch (UsageException e)
         {
             Console.Error.WriteLine($"pdm: {e.Message}");
             return ExitCodes.Usage;
@@ -72,7 +82,28 @@ public abstract class PdmCommand(IConsoleIO console)
         && string.IsNullOrEmpty(config.Ledger);
 
     /// <summary>Opens the ledger of an existing pass for control or inspection (exit 3 when there is none).</summary>
-    protected static Pdm.Ledger.SqliteLedger OpenLedger(ParseResult parse) => LedgerLocation.OpenExisting(LedgerPath(parse));
+    protected static Pdm.Ledger.SqlLedger OpenLedger(ParseResult parse) => LedgerLocation.OpenExisting(LedgerPath(parse));
+
+    /// <summary>
+    /// The cluster to talk to, or null for the ledger: --cluster; else, unless --ledger names a ledger,
+    /// $PDM_CLUSTER or the config's cluster.seeds.
+    /// </summary>
+    protected static string? ClusterContacts(ParseResult parse, PdmConfig config)
+    {
+        if (parse.GetValue(ClusterOption) is { Length: > 0 } option) return option;
+        if (!string.IsNullOrEmpty(parse.GetValue(LedgerOption))) return null;
+        if (Environment.GetEnvironmentVariable("PDM_CLUSTER") is { Length: > 0 } env) return env;
+        return config.Cluster.Seeds;
+    }
+
+    /// <summary>Where inspection and control get their answers: the cluster (see <see cref="ClusterContacts"/>), else the ledger.</summary>
+    protected static IPassSource OpenSource(ParseResult parse, PdmConfig? config = null, int threads = 1)
+    {
+        config ??= Config(parse);
+        if (ClusterContacts(parse, config) is { } contacts)
+            return new Cluster.ClusterPassSource(Cluster.ClusterSession.To(contacts, config));
+        return new LedgerPassSource(LedgerLocation.OpenExisting(LedgerPath(parse, config), threads), config);
+    }
 
     protected static Pdm.Ledger.PassInfo RequirePass(Pdm.Ledger.ILedger ledger, long id) =>
         ledger.GetPass(id) ?? throw new UsageException($"no pass {id} in this ledger (see pdm passes)");

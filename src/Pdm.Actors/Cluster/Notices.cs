@@ -1,0 +1,44 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+
+namespace Pdm.Cluster;
+
+/// <summary>
+/// News every node of a cluster must hear at once, not by polling the ledger: a pass changed state (its
+/// coordinator projected a pause, a resume, a cancel), or a pass gained ready work (a node committed
+/// items that spawned more). In one process, the actor system's event stream carries them; in a
+/// cluster, Akka's distributed publish-subscribe. Polling the ledger stays the fallback.
+/// </summary>
+public static class Notices
+{
+    private const string Topic = "pdm-passes";
+
+    public sealed record PassChanged(long PassId, Ledger.PassStatus Status);
+
+    public sealed record WorkReady(long PassId);
+
+    private static bool Clustered(ActorSystem system) => system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal);
+
+    public static void Publish(ActorSystem system, object notice)
+    {
+        if (Clustered(system)) DistributedPubSub.Get(system).Mediator.Tell(new Publish(Topic, notice));
+        else system.EventStream.Publish(notice);
+    }
+
+    /// <summary>Only in a cluster: in one process the node that would hear it is the one that says it.</summary>
+    public static void PublishToOthers(ActorSystem system, object notice)
+    {
+        if (Clustered(system)) DistributedPubSub.Get(system).Mediator.Tell(new Publish(Topic, notice));
+    }
+
+    public static void Subscribe(ActorSystem system, IActorRef subscriber)
+    {
+        if (Clustered(system))
+        {
+            DistributedPubSub.Get(system).Mediator.Tell(new Subscribe(Topic, subscriber));
+            return;
+        }
+        system.EventStream.Subscribe(subscriber, typeof(PassChanged));
+        system.EventStream.Subscribe(subscriber, typeof(WorkReady));
+    }
+}
