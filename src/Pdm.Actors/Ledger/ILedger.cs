@@ -37,6 +37,9 @@ public interface ILedger : IDisposable
     /// <summary>Leaves an admin's command for the coordinator of a pass that another process runs.</summary>
     void Request(long passId, PassRequest request);
 
+    /// <summary>Whether commands are waiting for the coordinator of a pass (a read only).</summary>
+    bool HasRequests(long passId);
+
     /// <summary>Takes (removes and returns, oldest first) the commands left for a pass.</summary>
     IReadOnlyList<PassRequest> TakeRequests(long passId);
 

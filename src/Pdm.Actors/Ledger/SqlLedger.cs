@@ -241,6 +241,9 @@ public abstract class SqlLedger : ILedger
         });
     }
 
+    public bool HasRequests(long passId) =>
+        Read(s => s.Scalar("SELECT 1 FROM pass_requests WHERE pass_id = @p LIMIT 1", ("@p", passId)) is not null);
+
     public IReadOnlyList<PassRequest> TakeRequests(long passId)
     {
         // Looked at every tick of every coordinator: a read, and a write only when there is something to take.
