@@ -55,7 +55,9 @@ foreach (int nodes in nodeCounts)
             var got = ledger.Claim(node, 8, TimeSpan.FromMinutes(10), pass);
             if (got.Count == 0) return;
             Interlocked.Increment(ref claims);
-            var completions = got.Select(item => (item, new ItemOutcome { Delta = new PassCounters { EntriesSeen = files, FilesCopied = files, BytesCopied = (long)files << 20 } })).ToList();
+            // The copy batches carry the files; the root's finalize item (ready once they are done) carries none.
+            var completions = got.Select(item => (item, item.Kind != WorkKind.Copy ? new ItemOutcome()
+                : new ItemOutcome { Delta = new PassCounters { EntriesSeen = files, FilesCopied = files, BytesCopied = (long)files << 20 } })).ToList();
             ledger.CompleteMany(node, completions);
             Interlocked.Increment(ref transactions);
             Interlocked.Add(ref done, got.Count);
