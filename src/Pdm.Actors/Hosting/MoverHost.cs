@@ -160,8 +160,12 @@ public sealed class MoverHost : IAsyncDisposable, IDisposable
     public void ReconcileInBackground(ILedger ledger, int max = 32)
     {
         if (!Persistent) return;
+        // A pass that a live `pdm` runs is that process's to coordinate, even before its coordinator has
+        // started: a second coordinator of the same pass would write the same journal.
+        var runByOthers = ledger.ListNodes().Where(ProcessIdentity.IsLive).Select(n => n.State).ToHashSet();
         foreach (var passId in ledger.PassesToReconcile(max))
         {
+            if (runByOthers.Contains(NodeInfo.DedicatedTo(passId))) continue;
             if (Clustered)
             {
                 ShardedCoordinators.Tell(new PassCommands.Sync(passId)); // started where its shard lives; passivates once its pass has ended
