@@ -69,8 +69,13 @@ try
         refuses: pass => PassAdmission.RefusedByNode(config, pass));
     CoordinatedShutdown.Get(host.System).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "say-draining", () =>
     {
-        var reason = CoordinatedShutdown.Get(host.System).ShutdownReason;
-        Console.Error.WriteLine($"Pdm.Node {node.Id}: draining ({reason}): no new work; work in flight finishes or goes back");
+        string why = host.StoppedBy is { } signal ? signal.ToString() : CoordinatedShutdown.Get(host.System).ShutdownReason switch
+        {
+            CoordinatedShutdown.ClusterLeavingReason => "asked to leave the cluster",
+            CoordinatedShutdown.ClusterDowningReason => "downed by the cluster",
+            var other => other?.GetType().Name ?? "stopping",
+        };
+        Console.Error.WriteLine($"Pdm.Node {node.Id}: draining ({why}): no new work; work in flight finishes or goes back");
         return Task.FromResult(Akka.Done.Instance);
     });
     host.ReconcileInBackground(ledger);
