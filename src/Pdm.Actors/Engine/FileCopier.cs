@@ -89,12 +89,12 @@ public sealed class FileCopier
         return bytes;
     }
 
+    private static readonly Action NothingToCheck = () => { };
+
     /// <summary>
     /// Copies a regular file: to the temporary name, or (<paramref name="targetMissing"/>, as root) unnamed
     /// and then linked into place under its own name. NotAFile (nothing done) if the entry is not a regular file.
     /// </summary>
-    private static readonly Action NothingToCheck = () => { };
-
     private static Copied TryCopyRegular(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp,
         bool targetMissing, KernelCopy kernelCopy, List<PosixException> warnings, Action beforePublish, out long bytes)
     {

@@ -84,8 +84,8 @@ public sealed class CoordinatorTests : TestKit
         Assert.Equal(["pass-started.v1", "pass-paused.v1", "pass-resumed.v1", "pass-cancelled.v1"], Journal(pass).Select(r => r.Manifest));
     }
 
-    [Fact]
-    public void ARecoveredCoordinatorHasItsStateBackFromTheJournal()
+    /// <summary>A pass started and paused through its coordinator, which has then stopped: all of it in the journal.</summary>
+    private long PausedPassWhoseCoordinatorStopped()
     {
         long pass = NewPass();
         var first = _host.Coordinator(pass, _ledger);
@@ -94,6 +94,13 @@ public sealed class CoordinatorTests : TestKit
         Watch(first);
         Sys.Stop(first);
         ExpectTerminated(first);
+        return pass;
+    }
+
+    [Fact]
+    public void ARecoveredCoordinatorHasItsStateBackFromTheJournal()
+    {
+        long pass = PausedPassWhoseCoordinatorStopped();
 
         var again = Sys.ActorOf(MigrationCoordinator.Props(pass, _ledger, MoverHost.CoordinatorTick), "again");
         var state = StateOf(again, pass);
@@ -125,13 +132,7 @@ public sealed class CoordinatorTests : TestKit
     [Fact]
     public void AStateJournaledButNeverProjectedIsProjectedOnRecovery()
     {
-        long pass = NewPass();
-        var first = _host.Coordinator(pass, _ledger);
-        Send(first, new PassCommands.Start(pass));
-        Send(first, new PassCommands.Pause(pass));
-        Watch(first);
-        Sys.Stop(first);
-        ExpectTerminated(first);
+        long pass = PausedPassWhoseCoordinatorStopped();
         // As if the process had died between journaling the pause and projecting it.
         _ledger.SetPassStatus(pass, PassStatus.Running);
         _ledger.SetJournaled(pass, PassStatus.Running);

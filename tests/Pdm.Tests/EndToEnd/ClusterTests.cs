@@ -66,6 +66,34 @@ public sealed class ClusterTests(ITestOutputHelper log) : IDisposable
         Assert.True(r.ExitCode == 0, $"follow exited {r.ExitCode}: {r.Stdout}{r.Stderr}\n{cluster.Logs()}");
     }
 
+    /// <summary>
+    /// Submits a copy of a fresh tree to three nodes (started with <paramref name="nodeArgs"/>), disturbs
+    /// them once <paramref name="progress"/> entries are done, and follows the pass to its end: byte-exact,
+    /// with an embedded run's counts. The cluster is the caller's, to look at and dispose of.
+    /// </summary>
+    private TestCluster CopyThrough(int progress, Action<TestCluster> disturb, params string[] nodeArgs)
+    {
+        string src = BuildSource(), dst = _tmp["dst"];
+        var expected = EmbeddedCounts(src);
+        var cluster = new TestCluster(_tmp, 3, null, nodeArgs);
+        try
+        {
+            cluster.StartAll();
+            long pass = Submit(cluster, src, dst);
+            cluster.WaitForProgress(pass, progress);
+            disturb(cluster);
+            FollowToTheEnd(cluster, pass);
+            Tools.AssertTreesEqual(src, dst);
+            AssertSameCounts(expected, cluster.Status(pass));
+            return cluster;
+        }
+        catch
+        {
+            cluster.Dispose();
+            throw;
+        }
+    }
+
     [Fact]
     public void ThreeNodesCopyATreeWithTheCountsOfAnEmbeddedRun()
     {
@@ -88,70 +116,41 @@ public sealed class ClusterTests(ITestOutputHelper log) : IDisposable
     [Fact]
     public void ANodeKilledMidPassLosesNothing()
     {
-        string src = BuildSource(), dst = _tmp["dst"];
-        var expected = EmbeddedCounts(src);
-        using var cluster = new TestCluster(_tmp, 3);
-        cluster.StartAll();
-        long pass = Submit(cluster, src, dst);
-        cluster.WaitForProgress(pass, 200);
-        cluster.Kill(2); // SIGKILL: its leases are released when the cluster removes it, not when they expire
-        FollowToTheEnd(cluster, pass);
-        Tools.AssertTreesEqual(src, dst);
-        AssertSameCounts(expected, cluster.Status(pass));
+        // SIGKILL: its leases are released when the cluster removes it, not when they expire.
+        using var cluster = CopyThrough(200, c => c.Kill(2));
         Assert.Contains("was removed", cluster.Log(0) + cluster.Log(1));
     }
 
     [Fact]
     public void APassSurvivesRestartingEveryNodeInTurn()
     {
-        string src = BuildSource(), dst = _tmp["dst"];
-        var expected = EmbeddedCounts(src);
-        using var cluster = new TestCluster(_tmp, 3);
-        cluster.StartAll();
-        long pass = Submit(cluster, src, dst);
-        cluster.WaitForProgress(pass, 100);
-        for (int i = 0; i < cluster.Count; i++)
+        using var cluster = CopyThrough(100, c =>
         {
-            Assert.Equal(0, cluster.Stop(i)); // drains: work in flight finishes or goes back, then it leaves
-            Assert.Contains("draining", cluster.Log(i));
-            cluster.Start(i);
-        }
-        FollowToTheEnd(cluster, pass);
-        Tools.AssertTreesEqual(src, dst);
-        AssertSameCounts(expected, cluster.Status(pass));
+            for (int i = 0; i < c.Count; i++)
+            {
+                Assert.Equal(0, c.Stop(i)); // drains: work in flight finishes or goes back, then it leaves
+                Assert.Contains("draining", c.Log(i));
+                c.Start(i);
+            }
+        });
     }
 
     [Fact]
     public void APassSurvivesARestartOfPostgres()
     {
-        string src = BuildSource(), dst = _tmp["dst"];
-        var expected = EmbeddedCounts(src);
-        using var cluster = new TestCluster(_tmp, 3);
-        cluster.StartAll();
-        long pass = Submit(cluster, src, dst);
-        cluster.WaitForProgress(pass, 100);
-        PostgresTestServer.Restart(down: TimeSpan.FromSeconds(3));
-        FollowToTheEnd(cluster, pass);
-        Tools.AssertTreesEqual(src, dst);
-        AssertSameCounts(expected, cluster.Status(pass));
+        using var cluster = CopyThrough(100, _ => PostgresTestServer.Restart(down: TimeSpan.FromSeconds(3)));
         for (int i = 0; i < cluster.Count; i++) Assert.False(cluster.ProcessOf(i)!.HasExited, $"node {i} exited:\n{cluster.Log(i)}");
     }
 
     [Fact]
     public void ANodeFrozenPastItsLeaseCannotOverwriteWhatOthersFinished()
     {
-        string src = BuildSource(), dst = _tmp["dst"];
-        var expected = EmbeddedCounts(src);
-        using var cluster = new TestCluster(_tmp, 3, null, "--lease", "5");
-        cluster.StartAll();
-        long pass = Submit(cluster, src, dst);
-        cluster.WaitForProgress(pass, 100);
-        cluster.Freeze(2); // SIGSTOP: its items are taken over by the others (lease expired, or it was downed)
-        Thread.Sleep(TimeSpan.FromSeconds(12));
-        cluster.Thaw(2); // SIGCONT: whatever it finishes now is refused by the ledger (its leases are gone)
-        FollowToTheEnd(cluster, pass);
-        Tools.AssertTreesEqual(src, dst);
-        AssertSameCounts(expected, cluster.Status(pass));
+        using var cluster = CopyThrough(100, c =>
+        {
+            c.Freeze(2); // SIGSTOP: its items are taken over by the others (lease expired, or it was downed)
+            Thread.Sleep(TimeSpan.FromSeconds(12));
+            c.Thaw(2); // SIGCONT: whatever it finishes now is refused by the ledger (its leases are gone)
+        }, "--lease", "5");
     }
 
     [Fact]
