@@ -86,10 +86,17 @@ public static class Tools
     public static string Listing(string root) =>
         Run("find", [root, "-printf", "%y %s %m %U:%G %T@ %P\n"]).Stdout;
 
-    /// <summary>Starts `pdm` in the background (for tests that signal or control it); its output is drained so it never blocks on a full pipe.</summary>
+    /// <summary>
+    /// Starts `pdm` in the background (for tests that signal or control it); its output is drained so it
+    /// never blocks on a full pipe. SIGINT is given back its default first, as a terminal's Ctrl-C finds
+    /// it: started from a background job of a shell (`tests/run &`), the test host and every child
+    /// inherit it ignored, and pdm, like any Unix program, keeps ignoring it then.
+    /// </summary>
     public static Process Start(params string[] args)
     {
-        var psi = new ProcessStartInfo(Pdm) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add(Pdm); // env execs it: the same process id
         foreach (var a in args) psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
         _ = p.StandardOutput.ReadToEndAsync();
