@@ -45,7 +45,16 @@ public sealed class PassRunner(ILedger ledger, IConsoleIO console, NodeOptions o
         if (!ledger.SetPassStatus(pass.Id, PassStatus.Running))
             throw new UsageException($"pass {pass.Id} has already {LedgerNames.StatusName(ledger.GetPass(pass.Id)!.Status)}");
         using var signals = host.StopOn(PosixSignal.SIGINT, PosixSignal.SIGTERM);
-        var coordinator = new DelayedCoordinator(host, ledger, pass.Id, first, CoordinatorAfter);
+        // Akka runs a scheduler's outstanding one-off tasks when its actor system terminates: a pass that
+        // ended sooner would then start its coordinator and reconcile journals during shutdown (and fail
+        // there, creating actors in a stopping system). They are cancelled before the system stops.
+        var timers = new Cancelable(host.System.Scheduler);
+        CoordinatedShutdown.Get(host.System).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "cancel-pass-timers", () =>
+        {
+            timers.Cancel();
+            return Task.FromResult(Done.Instance);
+        });
+        var coordinator = new DelayedCoordinator(host, ledger, pass.Id, first, CoordinatorAfter, timers);
         var node = MoverNode.Start(host.System, ledger, options,
             message => console.Error.WriteLine($"pdm: warning: {message}"), pass.Id);
         // Stopped by a signal: once the node has drained, the pass is handed back (interrupted), before the actors stop.
@@ -55,7 +64,7 @@ public sealed class PassRunner(ILedger ledger, IConsoleIO console, NodeOptions o
                 await coordinator.JournalAsync(new PassCommands.Interrupt(pass.Id, $"interrupted by {host.StoppedBy}"));
             return Done.Instance;
         });
-        host.System.Scheduler.Advanced.ScheduleOnce(ReconcileAfter, () => host.ReconcileInBackground(ledger));
+        host.System.Scheduler.Advanced.ScheduleOnce(ReconcileAfter, () => host.ReconcileInBackground(ledger), timers);
 
         var progress = new ProgressReporter(console);
         while (!node.Finished.Wait(progress.Interval))
@@ -96,7 +105,8 @@ public sealed class PassRunner(ILedger ledger, IConsoleIO console, NodeOptions o
         private IActorRef? _coordinator;
         private Task _recovered = Task.Delay(Timeout.Infinite);
 
-        public DelayedCoordinator(MoverHost host, ILedger ledger, long passId, IPassCommand first, TimeSpan after)
+        /// <param name="timers">cancelled when the actor system stops: then it no longer starts</param>
+        public DelayedCoordinator(MoverHost host, ILedger ledger, long passId, IPassCommand first, TimeSpan after, ICancelable timers)
         {
             void Start()
             {
@@ -109,9 +119,9 @@ public sealed class PassRunner(ILedger ledger, IConsoleIO console, NodeOptions o
                 }
             }
             var scheduler = host.System.Scheduler.Advanced;
-            scheduler.ScheduleOnce(after, Start);
+            scheduler.ScheduleOnce(after, Start, timers);
             // A pause, resume or cancel from another terminal starts it at once: commands do not wait for it.
-            _looking = new Cancelable(host.System.Scheduler);
+            _looking = Cancelable.CreateLinkedCancelable(host.System.Scheduler, timers);
             scheduler.ScheduleRepeatedly(LookForRequests, LookForRequests, () =>
             {
                 try
