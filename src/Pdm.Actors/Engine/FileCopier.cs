@@ -440,7 +440,10 @@ public sealed class FileCopier
     /// <summary>
     /// A directory's own metadata, applied once everything inside it is done. Only what differs is
     /// set: on a pass that finds nothing changed a directory costs two fstat calls, and its ctime stays.
-    /// Times are compared to the step of the target's (<paramref name="targetTimes"/>).
+    /// Times are compared to the step of the target's (<paramref name="targetTimes"/>). Only the mtime
+    /// decides whether they are set: an atime that alone differs means the source directory was read
+    /// since (users keep working), which is no change, just as a file's atime is none; `pdm mtime`
+    /// sets both, exactly.
     /// </summary>
     public void ApplyDirectoryMetadata(int sourceDirFd, int targetDirFd, TimeGranularity targetTimes,
         List<PosixException> warnings)
@@ -452,8 +455,7 @@ public sealed class FileCopier
         bool chown = Sys.IsRoot && (current.Uid != st.Uid || current.Gid != st.Gid);
         if (chown) Sys.Fchown(targetDirFd, st.Uid, st.Gid);
         if (chown || (current.Mode & 0xFFF) != (st.Mode & 0xFFF)) Sys.Fchmod(targetDirFd, st.Mode);
-        if (!targetTimes.Holds(st.Atime, current.Atime) || !targetTimes.Holds(st.Mtime, current.Mtime))
-            Sys.Futimens(targetDirFd, st.Atime, st.Mtime);
+        if (!targetTimes.Holds(st.Mtime, current.Mtime)) Sys.Futimens(targetDirFd, st.Atime, st.Mtime);
     }
 
     /// <summary>The source's metadata onto a handle of the target (an O_PATH descriptor).</summary>

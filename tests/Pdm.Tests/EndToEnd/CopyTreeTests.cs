@@ -72,6 +72,33 @@ public sealed class CopyTreeTests : IDisposable
         Tools.AssertTreesEqual(src, dst);
     }
 
+    /// <summary>
+    /// Reading the source between passes moves its directories' atimes and nothing else (users keep
+    /// working): the next copy leaves the target as it is, as it does for a file read since; `pdm mtime`
+    /// then gives the directories their source's atimes exactly.
+    /// </summary>
+    [Fact]
+    public void ADirectoryWhoseAtimeAloneMovedIsNotRewrittenByTheNextCopy()
+    {
+        Assert.True(Tools.IsRoot, "O_NOATIME needs root (or the owner)");
+        string src = _tmp["src"], dst = _tmp["dst"], ledger = _tmp["ledger.db"];
+        Tools.MakeTree("small", src, 0.01);
+        Assert.Equal(0, Tools.Pdm_("copy", src, dst, "--ledger", ledger).ExitCode);
+        // What a reader's `ls` does under relatime, made certain: every source directory's atime moves.
+        Assert.Equal(0, Tools.Run("find", [src, "-type", "d", "-exec", "touch", "-a", "-d", "2001-02-03 04:05:06", "{}", "+"]).ExitCode);
+        string times = Path.Combine(Tools.RepoRoot, "tests", "Pdm.Tests", "Support", "times.py");
+        string Times(string field, string root) => Tools.Run("python3", [times, field, root, "--no-symlinks"]).Stdout.Replace(root, "");
+        string targetCtimes = Times("ctime", dst);
+
+        var again = Tools.Pdm_("copy", src, dst, "--ledger", ledger);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Equal(targetCtimes, Times("ctime", dst));
+
+        var mtime = Tools.Pdm_("mtime", src, dst, "--ledger", ledger);
+        Assert.True(mtime.ExitCode == 0, mtime.Stderr);
+        Assert.Equal(Times("atime", src), Times("atime", dst));
+    }
+
     [Theory]
     [InlineData("mixed", 0.05)]
     [InlineData("large", 0.02)]
