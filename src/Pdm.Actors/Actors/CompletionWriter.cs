@@ -8,13 +8,13 @@ namespace Pdm.Actors;
 /// was being committed goes into the next one, in one ledger transaction (group commit), so a node
 /// finishing thousands of small items a second does not pay a transaction for each. Every item is
 /// still finished all or nothing with its results. Runs on a thread of its own (a pinned dispatcher):
-/// a commit blocks on the ledger.
+/// a commit blocks on the ledger. Untyped, for the start's sake (see <see cref="WorkerActor"/>).
 /// </summary>
-public sealed class CompletionWriter : ReceiveActor
+public sealed class CompletionWriter(NodeContext node, IActorRef feeder) : UntypedActor
 {
     private const int MaxGroup = 256;
-    private readonly NodeContext _node;
-    private readonly IActorRef _feeder;
+    private readonly NodeContext _node = node;
+    private readonly IActorRef _feeder = feeder;
     private readonly List<(WorkItem Item, ItemOutcome Outcome)> _group = [];
     private bool _flushPending;
     private static readonly TimeSpan WakeEvery = TimeSpan.FromMilliseconds(200);
@@ -23,29 +23,30 @@ public sealed class CompletionWriter : ReceiveActor
     public static Props Props(NodeContext node, IActorRef feeder) =>
         Akka.Actor.Props.Create(() => new CompletionWriter(node, feeder)).WithDispatcher(PdmHocon.LedgerDispatcher);
 
-    public CompletionWriter(NodeContext node, IActorRef feeder)
+    protected override void OnReceive(object message)
     {
-        _node = node;
-        _feeder = feeder;
-        Receive<NodeMessages.Completed>(c =>
+        switch (message)
         {
-            _group.Add((c.Item, c.Outcome));
-            if (_flushPending) return;
-            _flushPending = true;
-            Self.Tell(Flush.Instance); // after the completions already waiting in the mailbox
-        });
-        Receive<Flush>(_ =>
-        {
-            _flushPending = false;
-            for (int start = 0; start < _group.Count; start += MaxGroup)
-                Commit(_group.GetRange(start, Math.Min(MaxGroup, _group.Count - start)));
-            _group.Clear();
-        });
-        Receive<NodeMessages.Refused>(r =>
-        {
-            HandleRefusal(r.Item, r.Why);
-            _feeder.Tell(new NodeMessages.Committed([r.Item.Id]));
-        });
+            case NodeMessages.Completed c:
+                _group.Add((c.Item, c.Outcome));
+                if (_flushPending) return;
+                _flushPending = true;
+                Self.Tell(Flush.Instance); // after the completions already waiting in the mailbox
+                break;
+            case Flush:
+                _flushPending = false;
+                for (int start = 0; start < _group.Count; start += MaxGroup)
+                    Commit(_group.GetRange(start, Math.Min(MaxGroup, _group.Count - start)));
+                _group.Clear();
+                break;
+            case NodeMessages.Refused r:
+                HandleRefusal(r.Item, r.Why);
+                _feeder.Tell(new NodeMessages.Committed([r.Item.Id]));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     private void Commit(List<(WorkItem Item, ItemOutcome Outcome)> group)

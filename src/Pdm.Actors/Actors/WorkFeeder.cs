@@ -13,9 +13,9 @@ namespace Pdm.Actors;
 /// is nothing to claim (a commit, which may have made work ready, wakes it at once). On
 /// <see cref="NodeMessages.Drain"/> it stops claiming, lets work in flight reach a safe point, gives
 /// back what no worker started, and answers once nothing is in flight. Runs on a thread of its own
-/// (a pinned dispatcher): it blocks on the ledger.
+/// (a pinned dispatcher): it blocks on the ledger. Untyped, for the start's sake (see <see cref="WorkerActor"/>).
 /// </summary>
-public sealed class WorkFeeder : ReceiveActor, IWithTimers
+public sealed class WorkFeeder : UntypedActor, IWithTimers
 {
     private const int MaxAttempts = 5;
     private static readonly TimeSpan ReclaimEvery = TimeSpan.FromSeconds(5);
@@ -58,54 +58,69 @@ public sealed class WorkFeeder : ReceiveActor, IWithTimers
         _capacity = _threads * 8;
         _contexts = new PassContexts(node.Ledger);
         _node.LeaseFence = DateTime.UtcNow + node.Options.Lease; // every item claimed from now on is leased at least until then
+    }
 
-        Receive<Pump>(_ => Guarded(Feed));
-        Receive<Housekeeping>(_ => Guarded(() =>
+    protected override void OnReceive(object message)
+    {
+        switch (message)
         {
-            var renewal = DateTime.UtcNow;
-            var lost = _node.Ledger.RenewLeases(_node.Id, _inFlight, _node.Options.Lease);
-            _node.LeaseFence = renewal + _node.Options.Lease; // every lease still held is good until then
-            if (lost.Count > 0)
-            {
-                _node.Problem($"{lost.Count} work items are no longer this node's (taken over by others); their work stops");
-                _node.Lost(lost);
-            }
-            double seconds = Math.Max((DateTime.UtcNow - _lastHeartbeat).TotalSeconds, 0.001);
-            _node.Ledger.HeartbeatNode(_node.Id, Role, _inFlight.Count, _doneSinceHeartbeat / seconds, _bytesSinceHeartbeat / seconds);
-            _doneSinceHeartbeat = _bytesSinceHeartbeat = 0;
-            _lastHeartbeat = DateTime.UtcNow;
-            // Finished rows go as the pass runs, a batch at a time (a few batches a round at most).
-            for (int i = 0; i < CleanBatches && _node.Ledger.CleanFinished(CleanBatch) == CleanBatch; i++) { }
-        }));
-        Receive<Cluster.Notices.WorkReady>(_ => Guarded(Feed));
-        Receive<Akka.Cluster.Tools.PublishSubscribe.SubscribeAck>(_ => { });
-        Receive<Cluster.Notices.PassChanged>(c => Guarded(() =>
+            case Pump or Cluster.Notices.WorkReady:
+                Guarded(Feed);
+                break;
+            case Housekeeping:
+                Guarded(Housekeep);
+                break;
+            case Akka.Cluster.Tools.PublishSubscribe.SubscribeAck:
+                break;
+            case Cluster.Notices.PassChanged c:
+                Guarded(() =>
+                {
+                    // Paused, cancelled, ended: what this node claimed of it and no worker started goes back now.
+                    if (c.Status != PassStatus.Running) GiveBack(c.PassId);
+                    Feed();
+                });
+                break;
+            case NodeMessages.WorkerReady r:
+                _running--;
+                _idle[r.Kind].Push(r.Worker);
+                Guarded(Feed);
+                break;
+            case NodeMessages.Committed c:
+                _inFlight.ExceptWith(c.ItemIds);
+                _node.Forget(c.ItemIds);
+                _doneSinceHeartbeat += c.ItemIds.Count;
+                _bytesSinceHeartbeat += c.BytesCopied;
+                _idleDelay = TimeSpan.FromMilliseconds(1); // finished work may have made more ready
+                Guarded(Feed);
+                break;
+            case NodeMessages.Drain:
+                _drainRequester = Sender;
+                _stop.Cancel();
+                Guarded(Feed);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>Renews this node's leases, beats its heart, and cleans finished rows a few batches at a time.</summary>
+    private void Housekeep()
+    {
+        var renewal = DateTime.UtcNow;
+        var lost = _node.Ledger.RenewLeases(_node.Id, _inFlight, _node.Options.Lease);
+        _node.LeaseFence = renewal + _node.Options.Lease; // every lease still held is good until then
+        if (lost.Count > 0)
         {
-            // Paused, cancelled, ended: what this node claimed of it and no worker started goes back now.
-            if (c.Status != PassStatus.Running) GiveBack(c.PassId);
-            Feed();
-        }));
-        Receive<NodeMessages.WorkerReady>(r =>
-        {
-            _running--;
-            _idle[r.Kind].Push(r.Worker);
-            Guarded(Feed);
-        });
-        Receive<NodeMessages.Committed>(c =>
-        {
-            _inFlight.ExceptWith(c.ItemIds);
-            _node.Forget(c.ItemIds);
-            _doneSinceHeartbeat += c.ItemIds.Count;
-            _bytesSinceHeartbeat += c.BytesCopied;
-            _idleDelay = TimeSpan.FromMilliseconds(1); // finished work may have made more ready
-            Guarded(Feed);
-        });
-        Receive<NodeMessages.Drain>(_ =>
-        {
-            _drainRequester = Sender;
-            _stop.Cancel();
-            Guarded(Feed);
-        });
+            _node.Problem($"{lost.Count} work items are no longer this node's (taken over by others); their work stops");
+            _node.Lost(lost);
+        }
+        double seconds = Math.Max((DateTime.UtcNow - _lastHeartbeat).TotalSeconds, 0.001);
+        _node.Ledger.HeartbeatNode(_node.Id, Role, _inFlight.Count, _doneSinceHeartbeat / seconds, _bytesSinceHeartbeat / seconds);
+        _doneSinceHeartbeat = _bytesSinceHeartbeat = 0;
+        _lastHeartbeat = DateTime.UtcNow;
+        // Finished rows go as the pass runs, a batch at a time (a few batches a round at most).
+        for (int i = 0; i < CleanBatches && _node.Ledger.CleanFinished(CleanBatch) == CleanBatch; i++) { }
     }
 
     private string Role => _onlyPass is { } only ? NodeInfo.DedicatedTo(only) : NodeInfo.AllPasses;

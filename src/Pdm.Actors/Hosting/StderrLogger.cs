@@ -4,18 +4,29 @@ using Akka.Event;
 
 namespace Pdm.Actors;
 
-/// <summary>Akka's log events on stderr, one line each: stdout belongs to the command's output.</summary>
-public sealed class StderrLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
+/// <summary>
+/// Akka's log events on stderr, one line each: stdout belongs to the command's output. Untyped: the
+/// actor system waits for its logger to start (see <see cref="WorkerActor"/>).
+/// </summary>
+public sealed class StderrLogger : UntypedActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
-    public StderrLogger()
+    protected override void OnReceive(object message)
     {
-        Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
-        Receive<LogEvent>(e =>
+        switch (message)
         {
-            if (IsClientLeaving(e)) return;
-            Console.Error.WriteLine(
-                $"pdm: {Level(e.LogLevel())}: {e.Message}{(e.Cause is { } cause ? $" ({cause.GetType().Name}: {cause.Message})" : "")}");
-        });
+            case InitializeLogger:
+                Sender.Tell(new LoggerInitialized());
+                break;
+            case LogEvent e when !IsClientLeaving(e):
+                Console.Error.WriteLine(
+                    $"pdm: {Level(e.LogLevel())}: {e.Message}{(e.Cause is { } cause ? $" ({cause.GetType().Name}: {cause.Message})" : "")}");
+                break;
+            case LogEvent:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     /// <summary>
