@@ -5,6 +5,7 @@ using Pdm.Shell.Commands;
 // pdm runs on Linux only: its engine is a layer of Linux system calls.
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
+using var startup = StartupProfile.Start(args); // JIT work of the last run, done ahead on another core
 return PdmCli.Run(args, new SystemConsoleIO());
 
 namespace Pdm.Shell

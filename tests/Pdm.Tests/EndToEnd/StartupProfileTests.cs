@@ -1,0 +1,100 @@
+using Pdm.Tests.Support;
+
+namespace Pdm.Tests.EndToEnd;
+
+/// <summary>
+/// The multicore JIT profile `pdm` keeps in its cache directory: written in place atomically, one per
+/// command, and never a reason for a command to fail (no cache, a garbled profile, a killed run's copy).
+/// </summary>
+public sealed class StartupProfileTests : IDisposable
+{
+    private readonly TempTree _tmp = new();
+
+    public StartupProfileTests()
+    {
+        Directory.CreateDirectory(_tmp["src/d"]);
+        File.WriteAllText(_tmp["src/d/f"], "data");
+    }
+
+    public void Dispose() => _tmp.Dispose();
+
+    private string Profile => _tmp["cache/pdm/copy.jitprofile"];
+
+    private Tools.Result Copy(string cacheHome)
+    {
+        var r = Tools.Run(Tools.Pdm, ["copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["l.db"]], env: new Dictionary<string, string> { ["XDG_CACHE_HOME"] = cacheHome });
+        Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
+        Assert.DoesNotContain("warning", r.Stderr);
+        Tools.AssertTreesEqual(_tmp["src"], _tmp["dst"]);
+        return r;
+    }
+
+    private string[] PrivateCopies() => Directory.GetFiles(_tmp["cache/pdm"]).Where(Pdm.Shell.StartupProfile.IsPrivateCopy).ToArray();
+
+    [Fact]
+    public void ARunLeavesItsCommandsProfileInTheCacheAndNoPrivateCopy()
+    {
+        Copy(_tmp["cache"]);
+        Assert.True(new FileInfo(Profile).Length > 1024, "the profile of `copy` was not written");
+        Assert.Empty(PrivateCopies());
+
+        File.SetLastWriteTimeUtc(Profile, DateTime.UtcNow.AddHours(-1));
+        File.WriteAllText(_tmp["src/d/g"], "more"); // a second run, which plays the first one's profile back
+        Copy(_tmp["cache"]);
+        Assert.True(File.GetLastWriteTimeUtc(Profile) > DateTime.UtcNow.AddMinutes(-5), "the second run did not put its profile in place");
+        Assert.Empty(PrivateCopies());
+    }
+
+    [Fact]
+    public void ACacheThatCannotBeWrittenChangesNothing()
+    {
+        Copy("/proc/pdm-no-cache-here"); // not creatable: the command runs as it would without
+        File.WriteAllText(_tmp["cache"], "a file where the cache directory would be");
+        Copy(_tmp["cache"]);
+    }
+
+    [Theory]
+    [InlineData("random")]
+    [InlineData("truncated")]
+    [InlineData("empty")]
+    public void AGarbledProfileIsIgnoredAndReplaced(string how)
+    {
+        Copy(_tmp["cache"]);
+        byte[] good = File.ReadAllBytes(Profile);
+        byte[] bad = how switch
+        {
+            "random" => RandomBytes(good.Length, seed: 11),
+            "truncated" => good[..(good.Length / 2 + 3)],
+            _ => [],
+        };
+        File.WriteAllBytes(Profile, bad);
+        File.WriteAllText(_tmp["src/d/g"], "more");
+        Copy(_tmp["cache"]);
+        Assert.NotEqual(bad, File.ReadAllBytes(Profile));
+        Assert.True(new FileInfo(Profile).Length > 1024);
+    }
+
+    [Fact]
+    public void AKilledRunsPrivateCopyIsRemovedOnceItIsADayOld()
+    {
+        Directory.CreateDirectory(_tmp["cache/pdm"]);
+        string abandoned = _tmp["cache/pdm/copy.jitprofile.4194301"], recent = _tmp["cache/pdm/status.jitprofile.4194302"];
+        File.WriteAllBytes(abandoned, RandomBytes(100, seed: 1));
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddDays(-2));
+        File.WriteAllBytes(recent, RandomBytes(100, seed: 2)); // another run's, still in use
+        string shared = _tmp["cache/pdm/status.jitprofile"];
+        File.WriteAllBytes(shared, RandomBytes(100, seed: 3));
+        File.SetLastWriteTimeUtc(shared, DateTime.UtcNow.AddDays(-7)); // a command not run for a week: kept
+        Copy(_tmp["cache"]);
+        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(recent));
+        Assert.True(File.Exists(shared));
+    }
+
+    private static byte[] RandomBytes(int n, int seed)
+    {
+        var bytes = new byte[n];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+}
