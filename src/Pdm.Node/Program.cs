@@ -61,7 +61,7 @@ try
         throw new UsageException("a cluster shares one ledger: give --ledger postgresql://USER@HOST/DATABASE");
     // A node logs at INFO (membership changes, drains, big files' ranges) unless its config says otherwise.
     var akka = config.Akka.WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = INFO"));
-    var options = new MoverHostOptions(n, akka, ledger.Journal, clusterSettings is null ? "pdm-node" : ClusterSettings.SystemName,
+    var options = new MoverHostOptions(akka, ledger.Journal, clusterSettings is null ? "pdm-node" : ClusterSettings.SystemName,
         Cluster: clusterSettings is null ? null : new ClusterNode(clusterSettings, ledger, config));
     await using var host = await MoverHost.StartAsync(options);
     using var signals = host.StopOn(PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP);

@@ -6,8 +6,9 @@ namespace Pdm.Actors;
 
 /// <summary>
 /// The heart of a mover node: claims leased work items from the ledger on demand and hands each to an
-/// idle worker of its kind (DirectoryActor, FileCopyActor, DirectoryFinalizer: one of each per I/O
-/// thread, so any mix of items keeps every thread busy), never more at once than there are threads.
+/// idle worker of its kind (DirectoryActor, FileCopyActor, DirectoryFinalizer, SplitFileActor: up to
+/// --threads of each, made on first need, each on a thread of its own, so any mix of items keeps
+/// --threads threads busy), never more items at once than there are threads.
 /// Items stay in flight until the completion writer has committed them. It renews its leases by
 /// heartbeat, makes expired leases of other nodes claimable again, and polls with a backoff when there
 /// is nothing to claim (a commit, which may have made work ready, wakes it at once). On
@@ -28,6 +29,9 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
     private readonly CancellationTokenSource _stop = new();
     private readonly Queue<WorkItem> _claimed = new();
     private readonly Dictionary<WorkKind, Stack<IActorRef>> _idle = [];
+    private readonly Dictionary<string, int> _made = []; // workers made, per actor type
+    private readonly FileCopier _fileCopier = new();
+    private readonly PlannerSet _planners;
     private readonly int _threads;
     private readonly int _capacity;
     private readonly HashSet<long> _inFlight = []; // claimed, not yet committed: the leases this node renews
@@ -57,6 +61,7 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
         // directories (three items each) is not ledger-bound, and a node still holds back little work.
         _capacity = _threads * 8;
         _contexts = new PassContexts(node.Ledger);
+        _planners = new PlannerSet(_fileCopier);
         _node.LeaseFence = DateTime.UtcNow + node.Options.Lease; // every item claimed from now on is leased at least until then
     }
 
@@ -82,7 +87,7 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
                 break;
             case NodeMessages.WorkerReady r:
                 _running--;
-                _idle[r.Kind].Push(r.Worker);
+                Idle(r.Kind).Push(r.Worker);
                 Guarded(Feed);
                 break;
             case NodeMessages.Committed c:
@@ -129,17 +134,6 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
     {
         var writer = Context.ActorOf(CompletionWriter.Props(_node, Self), "writer");
         _node.Writer = writer;
-        var fileCopier = new FileCopier();
-        var planners = new PlannerSet(fileCopier);
-        for (int i = 0; i < _threads; i++)
-        {
-            Add(WorkKind.Scan, Context.ActorOf(DirectoryActor.Props(_node, planners).WithDispatcher(PdmHocon.IoDispatcher), $"scan-{i}"));
-            var copier = Context.ActorOf(FileCopyActor.Props(_node, fileCopier).WithDispatcher(PdmHocon.IoDispatcher), $"copy-{i}");
-            foreach (var kind in new[] { WorkKind.Copy, WorkKind.Link, WorkKind.Delete }) Add(kind, copier);
-            Add(WorkKind.Finalize, Context.ActorOf(DirectoryFinalizer.Props(_node, planners).WithDispatcher(PdmHocon.IoDispatcher), $"finalize-{i}"));
-            var splitter = Context.ActorOf(SplitFileActor.Props(_node).WithDispatcher(PdmHocon.IoDispatcher), $"split-{i}");
-            foreach (var kind in new[] { WorkKind.Range, WorkKind.Assemble }) Add(kind, splitter);
-        }
         var now = DateTimeOffset.UtcNow;
         Guarded(() =>
         {
@@ -152,10 +146,38 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
         Self.Tell(Pump.Instance);
     }
 
-    private void Add(WorkKind kind, IActorRef worker)
+    /// <summary>The idle workers that take items of a kind.</summary>
+    private Stack<IActorRef> Idle(WorkKind kind)
     {
         if (!_idle.TryGetValue(kind, out var stack)) _idle[kind] = stack = new Stack<IActorRef>();
-        stack.Push(worker);
+        return stack;
+    }
+
+    /// <summary>
+    /// An idle worker for an item of this kind. Workers are made on first need, never more of an actor
+    /// type than there are threads (a kind has none idle only when all of its type are busy): a pass
+    /// starts without first making four actors per thread, and one that splits no file makes no splitter.
+    /// A FileCopyActor takes copy, link and delete batches, a SplitFileActor ranges and assembly.
+    /// </summary>
+    private IActorRef IdleWorker(WorkKind kind)
+    {
+        var idle = Idle(kind);
+        if (idle.Count > 0) return idle.Pop();
+        var (props, name, kinds) = kind switch
+        {
+            WorkKind.Scan => (DirectoryActor.Props(_node, _planners), "scan", [WorkKind.Scan]),
+            WorkKind.Copy or WorkKind.Link or WorkKind.Delete =>
+                (FileCopyActor.Props(_node, _fileCopier), "copy", new[] { WorkKind.Copy, WorkKind.Link, WorkKind.Delete }),
+            WorkKind.Finalize => (DirectoryFinalizer.Props(_node, _planners), "finalize", [WorkKind.Finalize]),
+            WorkKind.Range or WorkKind.Assemble => (SplitFileActor.Props(_node), "split", [WorkKind.Range, WorkKind.Assemble]),
+            _ => throw new InvalidDataException($"no worker takes {kind} items"),
+        };
+        int n = _made.GetValueOrDefault(name);
+        _made[name] = n + 1;
+        var worker = Context.ActorOf(props.WithDispatcher(PdmHocon.IoDispatcher), $"{name}-{n}");
+        foreach (var other in kinds)
+            if (other != kind) Idle(other).Push(worker); // free for its other kinds: one actor, one item at a time
+        return worker;
     }
 
     /// <summary>Claims if there is room, hands out what workers can take, and decides when to look again.</summary>
@@ -242,7 +264,7 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
                 _inFlight.Remove(item.Id);
                 continue;
             }
-            _idle[item.Kind].Pop().Tell(new NodeMessages.Work(item, ctx, _stop.Token));
+            IdleWorker(item.Kind).Tell(new NodeMessages.Work(item, ctx, _stop.Token));
             _running++;
         }
     }

@@ -16,12 +16,11 @@ using SqlSnapshotOptions = Akka.Persistence.Sql.Hosting.SqlSnapshotOptions;
 
 namespace Pdm.Actors;
 
-/// <param name="Threads">the pdm-io dispatcher's dedicated threads</param>
 /// <param name="Akka">the config's akka { } section, over pdm's defaults</param>
 /// <param name="Journal">the database of the coordinators' journal (the ledger's own); null: no persistence</param>
 /// <param name="Cluster">a node of a cluster: remoting, membership, the coordinators sharded, the API for `pdm --cluster`</param>
 /// <param name="Client">a `pdm --cluster`: remoting only, and a cluster client to the nodes' API</param>
-public sealed record MoverHostOptions(int Threads, Config Akka, JournalDatabase? Journal, string Name = "pdm", ClusterNode? Cluster = null,
+public sealed record MoverHostOptions(Config Akka, JournalDatabase? Journal, string Name = "pdm", ClusterNode? Cluster = null,
     ApiClientSettings? Client = null);
 
 /// <summary>What a cluster node's host needs beside its settings: the ledger (the coordinators' and the API's) and the node's config.</summary>
@@ -83,10 +82,8 @@ public sealed class MoverHost : IAsyncDisposable, IDisposable
         services.AddSingleton<IHostApplicationLifetime, NoHostLifetime>();
         services.AddAkka(options.Name, (builder, _) =>
         {
-            builder.AddHocon(ConfigurationFactory.ParseString(
-                    $"akka.actor.pdm-io.dedicated-thread-pool.thread-count = {options.Threads}"), HoconAddMode.Prepend) // --threads decides
-                .AddHocon(options.Akka, HoconAddMode.Append)
-                .AddHocon(PdmHocon.Defaults(options.Threads), HoconAddMode.Append)
+            builder.AddHocon(options.Akka, HoconAddMode.Append)
+                .AddHocon(PdmHocon.Defaults, HoconAddMode.Append)
                 .ConfigureLoggers(loggers =>
                 {
                     loggers.ClearLoggers();

@@ -52,7 +52,7 @@ public abstract class PassCommand(IConsoleIO console, PassKind kind, string name
         string ledgerPath = LedgerPath(parse, config);
         // The actor system takes longest to start: it starts while the arguments are checked and the
         // ledger is opened. Until the coordinator runs it writes nothing, so a refusal leaves no trace.
-        var starting = Task.Run(() => MoverHost.StartAsync(new MoverHostOptions(threads, config.Akka, LedgerLocation.JournalFor(ledgerPath))));
+        var starting = Task.Run(() => MoverHost.StartAsync(new MoverHostOptions(config.Akka, LedgerLocation.JournalFor(ledgerPath))));
         try
         {
             var pair = PassAdmission.Check(config, kind, parse.GetValue(_paths)!, options);

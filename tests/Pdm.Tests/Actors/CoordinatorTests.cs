@@ -32,7 +32,7 @@ public sealed class CoordinatorTests : TestKit
     }
 
     private static MoverHost StartHost(string ledgerFile) =>
-        MoverHost.StartAsync(new MoverHostOptions(2, Akka.Configuration.Config.Empty, JournalDatabase.Sqlite(ledgerFile))).GetAwaiter().GetResult();
+        MoverHost.StartAsync(new MoverHostOptions(Akka.Configuration.Config.Empty, JournalDatabase.Sqlite(ledgerFile))).GetAwaiter().GetResult();
 
     protected override void AfterAll()
     {

@@ -7,7 +7,7 @@ namespace Pdm.Tests.Actors;
 
 /// <summary>The journal's format: every event and the snapshot round-trip under a manifest that must never change.</summary>
 public sealed class PassEventSerializerTests()
-    : TestKit(MoverHost.StartAsync(new MoverHostOptions(1, Akka.Configuration.Config.Empty, Journal: null)).GetAwaiter().GetResult().System)
+    : TestKit(MoverHost.StartAsync(new MoverHostOptions(Akka.Configuration.Config.Empty, Journal: null)).GetAwaiter().GetResult().System)
 {
     private static readonly DateTimeOffset At = new(2026, 11, 30, 4, 5, 6, TimeSpan.Zero);
     private static readonly PassCounters Totals = new(1, 2, 3, 4, 5, 6, 7, 8, 9);

@@ -35,8 +35,8 @@ public sealed class WorkFeederTests : IDisposable
         return (ledger, pass);
     }
 
-    private static MoverHost Host(int threads) =>
-        MoverHost.StartAsync(new MoverHostOptions(threads, Akka.Configuration.Config.Empty, Journal: null)).GetAwaiter().GetResult();
+    private static MoverHost Host() =>
+        MoverHost.StartAsync(new MoverHostOptions(Akka.Configuration.Config.Empty, Journal: null)).GetAwaiter().GetResult();
 
     [Fact]
     public async Task ItClaimsOnDemandNeverMoreThanEightItemsPerThread()
@@ -44,7 +44,7 @@ public sealed class WorkFeederTests : IDisposable
         var (ledger, pass) = NewPass("small", 0.05);
         using (ledger)
         {
-            await using var host = Host(1);
+            await using var host = Host();
             var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = 1 }, m => Assert.Fail(m), pass);
             int most = 0;
             while (!node.Finished.IsCompleted)
@@ -65,7 +65,7 @@ public sealed class WorkFeederTests : IDisposable
         var (ledger, pass) = NewPass("small", 0.3);
         using (ledger)
         {
-            await using (var host = Host(2))
+            await using (var host = Host())
             {
                 var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = 2 }, m => Assert.Fail(m), pass);
                 while (ledger.GetPassState(pass)!.Counters.FilesCopied < 100)
@@ -78,7 +78,7 @@ public sealed class WorkFeederTests : IDisposable
                 Assert.Equal(PassStatus.Running, ledger.GetPassState(pass)!.Status); // handed back, not ended
                 Assert.Empty(ledger.ListNodes());
             }
-            await using (var host = Host(2))
+            await using (var host = Host())
             {
                 var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = 2 }, m => Assert.Fail(m), pass);
                 await node.Finished;

@@ -26,7 +26,7 @@ public sealed class InlineSubtreeTests : IDisposable
         long passId = ledger.CreatePass(kind, Encoding.UTF8.GetBytes(source), Encoding.UTF8.GetBytes(target), PassOptions.None);
         ledger.SetPassStatus(passId, PassStatus.Running);
         string? problem = null;
-        var host = MoverHost.StartAsync(new MoverHostOptions(3, Akka.Configuration.Config.Empty, Journal: null)).GetAwaiter().GetResult();
+        var host = MoverHost.StartAsync(new MoverHostOptions(Akka.Configuration.Config.Empty, Journal: null)).GetAwaiter().GetResult();
         try
         {
             var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = 3, Limits = limits }, m => problem = m, passId);
