@@ -9,7 +9,7 @@ namespace Pdm.Shell;
 /// ReadyToRun leaves about 640 methods to the JIT in a one-file copy (generic instantiations of the
 /// framework's collections over Akka's and pdm's types, which cannot be precompiled outside one version
 /// bubble): 90-120 ms of JIT, most of it while the actor system starts, on the critical path. Measured
-/// here, 40 interleaved one-file copies: 273 ms wall without the profile, 234 ms with it (medians).
+/// here, 40 interleaved one-file copies: 246 ms wall without the profile, 217 ms with it (medians).
 /// <para>
 /// One profile per command (copy, status...: they JIT different methods) in pdm's cache directory. Each
 /// run plays back and records a private copy, then renames it into place: concurrent runs never read a
