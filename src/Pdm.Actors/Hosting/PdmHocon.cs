@@ -31,9 +31,9 @@ public static class PdmHocon
           log-dead-letters = off
           log-dead-letters-during-shutdown = off
           actor {
+            # A background thread for each worker (what Akka's PinnedDispatcher always makes).
             pdm-io {
               type = PinnedDispatcher
-              dedicated-thread-pool.threadtype = background
             }
             pdm-ledger {
               type = PinnedDispatcher
