@@ -45,8 +45,11 @@ public sealed class FileCopier
     /// <paramref name="seenAsFile"/> (the scan saw a regular file) it opens the entry straight away and
     /// looks at it through the descriptor; it looks first only if that finds something else. With
     /// <paramref name="targetMissing"/> (the scan found no target entry) the copy may be written unnamed.
-    /// <paramref name="beforePublish"/> runs just before the copy is put in place (a node checks it still
-    /// holds the item: see <see cref="Actors.NodeContext.CheckLease"/>), and may throw to stop it.
+    /// <paramref name="beforePublish"/> runs before the copy makes any name in the target directory and
+    /// just before it is put in place (a node checks it still holds the item: see
+    /// <see cref="Actors.NodeContext.CheckLease"/>), and may throw to stop it. A temporary name changes
+    /// the directory's mtime too, which another node may have finalized meanwhile if this one lost the
+    /// item (it was frozen, or cut off from the ledger).
     /// </summary>
     public long CopyEntry(int sourceDir, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, bool replaceDirectory,
         List<PosixException> warnings, bool seenAsFile = false, bool targetMissing = false, KernelCopy? kernelCopy = null,
@@ -67,6 +70,7 @@ public sealed class FileCopier
                     if (copied == Copied.NotAFile) throw new PosixException("copy (entry changed type)", Errno.EINVAL);
                     break;
                 case EntryKind.Symlink or EntryKind.Fifo or EntryKind.CharDevice or EntryKind.BlockDevice or EntryKind.Socket:
+                    beforePublish(); // made under the temporary name first
                     CopySpecial(sourceDir, targetDir, name, temp, st, warnings);
                     break;
                 default:
@@ -121,7 +125,11 @@ public sealed class FileCopier
                 // which spares the fchmod when the umask leaves them whole, there are no special bits
                 // and no default ACL of the directory masks them.
                 int dst = unnamed ? CreateUnnamed(targetDir, before.Mode & 0x1FF, ref unnamed) : -1;
-                if (!unnamed) dst = CreateTemporary(targetDir, temp);
+                if (!unnamed)
+                {
+                    beforePublish();
+                    dst = CreateTemporary(targetDir, temp);
+                }
                 bool modeSet = unnamed && !inherits && (before.Mode & 0xE00) == 0 && (before.Mode & Sys.Umask & 0x1FF) == 0;
                 bool keep = false;
                 try
@@ -136,7 +144,7 @@ public sealed class FileCopier
                     if (after.Size == before.Size && after.Mtime == before.Mtime && after.Ctime == before.Ctime)
                     {
                         if (unnamed) beforePublish();
-                        var copied = unnamed ? Publish(dst, targetDir, name, temp) : Copied.AtTemporary;
+                        var copied = unnamed ? Publish(dst, targetDir, name, temp, beforePublish) : Copied.AtTemporary;
                         if (copied == Copied.NotAFile)
                         {
                             attempt--; // could not name it: not a change of the source; again, named
@@ -254,7 +262,7 @@ public sealed class FileCopier
     /// or an entry made since the scan) the copy is linked to the temporary name instead, to be renamed
     /// over it as usual. NotAFile if the process may not name an open file: unnamed copies are then off.
     /// </summary>
-    private static Copied Publish(int fd, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp)
+    private static Copied Publish(int fd, int targetDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, Action beforePublish)
     {
         int e = Sys.TryLinkOpenFile(fd, targetDir, name);
         if (e == 0) return Copied.InPlace;
@@ -264,6 +272,10 @@ public sealed class FileCopier
             return Copied.NotAFile;
         }
         if (e != Errno.EEXIST) throw new PosixException("link into place", e);
+        // The name appeared since the scan: made by whoever, in a cluster perhaps by the node that took
+        // this item over while this one was frozen. Checked again before the temporary name is made
+        // (which would change the directory's mtime, maybe finalized by then).
+        beforePublish();
         e = Sys.TryLinkOpenFile(fd, targetDir, temp);
         if (e == Errno.EEXIST)
         {
