@@ -22,11 +22,18 @@ public static class LedgerLocation
     public static string? StateDirectory() => StateDirectory(Environment.GetEnvironmentVariable, Sys.IsRoot);
 
     /// <summary>The rule of <see cref="StateDirectory()"/> on a given environment.</summary>
-    public static string? StateDirectory(Func<string, string?> environment, bool isRoot)
+    public static string? StateDirectory(Func<string, string?> environment, bool isRoot) =>
+        XdgDirectory("XDG_STATE_HOME", Path.Combine(".local", "state"), SystemStateDirectory, environment, isRoot);
+
+    /// <summary>
+    /// pdm's directory of one XDG kind: $<paramref name="variable"/>/pdm, else $HOME/<paramref name="underHome"/>/pdm,
+    /// else (root only, a service or `env -i`) <paramref name="forRoot"/>; null when there is none.
+    /// </summary>
+    public static string? XdgDirectory(string variable, string underHome, string forRoot, Func<string, string?> environment, bool isRoot)
     {
-        if (Absolute(environment("XDG_STATE_HOME")) is { } xdg) return Path.Combine(xdg, "pdm");
-        if (Absolute(environment("HOME")) is { } home) return Path.Combine(home, ".local", "state", "pdm");
-        return isRoot ? SystemStateDirectory : null;
+        if (Absolute(environment(variable)) is { } xdg) return Path.Combine(xdg, "pdm");
+        if (Absolute(environment("HOME")) is { } home) return Path.Combine(home, underHome, "pdm");
+        return isRoot ? forRoot : null;
     }
 
     /// <summary>An environment variable holding an absolute path, else null (the XDG rule: a relative one is ignored).</summary>

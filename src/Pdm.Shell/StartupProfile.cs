@@ -33,14 +33,9 @@ public sealed class StartupProfile : IDisposable
         _shared = shared;
     }
 
-    /// <summary>
-    /// $XDG_CACHE_HOME/pdm, else $HOME/.cache/pdm, else (root) /var/cache/pdm; null when there is none
-    /// (the rule of <see cref="LedgerLocation.StateDirectory()"/>, for a cache).
-    /// </summary>
+    /// <summary>$XDG_CACHE_HOME/pdm, else $HOME/.cache/pdm, else (root) /var/cache/pdm; null when there is none.</summary>
     public static string? CacheDirectory() =>
-        LedgerLocation.AbsoluteVariable("XDG_CACHE_HOME") is { } xdg ? Path.Combine(xdg, "pdm")
-        : LedgerLocation.AbsoluteVariable("HOME") is { } home ? Path.Combine(home, ".cache", "pdm")
-        : Sys.IsRoot ? "/var/cache/pdm" : null;
+        LedgerLocation.XdgDirectory("XDG_CACHE_HOME", ".cache", "/var/cache/pdm", Environment.GetEnvironmentVariable, Sys.IsRoot);
 
     /// <summary>Starts the profile of the command named first on the command line, if it is a command; null if there is none to keep.</summary>
     public static StartupProfile? Start(string[] args)
