@@ -77,6 +77,7 @@ public sealed class MoverHost : IAsyncDisposable, IDisposable
 
     public static async Task<MoverHost> StartAsync(MoverHostOptions options)
     {
+        NoAppConfig.Install();
         var services = new ServiceCollection();
         services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>)); // Akka's own logs go through StderrLogger
         services.AddSingleton<IHostApplicationLifetime, NoHostLifetime>();
