@@ -8,7 +8,7 @@ Usage (as root):
   bench/compare.py [--profiles small,mixed,large,wide] [--scale small=1,large=0.5] [--runs 5]
                    [--first-copy-runs large=15]
                    [--noop small,mixed,wide] [--peers cp,rsync,rclone,fpsync] [--pdm PATH]
-                   [--pdm-args "--threads 4"] [--workdir /tmp/pdm-bench] [--rm-sources]
+                   [--pdm-args "--threads 4"] [--baseline PATH] [--workdir /tmp/pdm-bench] [--rm-sources]
                    [--memory [--memory-files 100000,1000000]]
   e.g. a quick subset: bench/compare.py --profiles small --noop small --scale small=0.1 --runs 1
 
@@ -25,6 +25,11 @@ Peers (each skipped with a note if not installed; they preserve what they can):
           --files-from list per partition of 2000 files.) Loses hardlinks whose names fall into
           different partitions; its default -v is left out.
   Every peer loses paths longer than 4096 bytes (the `nasty` profile; pdm keeps them).
+
+A baseline (--baseline PATH, another build of pdm, e.g. a worktree of an older commit) runs as one
+more tool in the same shuffled rounds, on the same fresh filesystems, checked with treediff.py like
+pdm: "no slower than before" is then measured side by side, not across runs minutes apart. It is
+not a peer (the best peer is still cp, rsync, rclone or fpsync); the table adds pdm / baseline.
 
 Workloads
   PROFILE first copy      for each of --profiles: every run copies a warmed source into a new
@@ -80,9 +85,9 @@ DEFAULT_SCALE = {"small": 1.0, "mixed": 1.0, "large": 0.5, "wide": 1.0, "nasty":
 NOOP_PROFILES = ("small", "mixed", "wide")   # issue 4's "nothing changed" rows
 
 PEERS = ["cp", "rsync", "rclone", "fpsync"]
-PEER_NAMES = {"pdm": "pdm", "cp": "cp -a", "rsync": "rsync -aHAXS",
+PEER_NAMES = {"pdm": "pdm", "base": "pdm baseline", "cp": "cp -a", "rsync": "rsync -aHAXS",
               "rclone": "rclone copy", "fpsync": "fpsync -n2"}
-NOOP_TOOLS = ("pdm", "rsync", "rclone", "fpsync")  # cp -a has no "nothing changed" mode
+NOOP_TOOLS = ("pdm", "base", "rsync", "rclone", "fpsync")  # cp -a has no "nothing changed" mode
 # rclone, local to local, keeping what it can: --links stores symlinks as symlinks, --metadata
 # keeps mode, owner, atime/mtime and xattrs of files, --create-empty-src-dirs keeps empty dirs;
 # --local-no-check-updated skips re-checking the source after each file; --config "" silences
@@ -164,10 +169,12 @@ class Bench:
         self.mounts = set()
         self.scratch = os.path.join(self.work, f"run-{os.getpid()}")
         os.makedirs(self.scratch, exist_ok=True)
-        self.tools = ["pdm"] + a.peers
+        self.tools = ["pdm"] + (["base"] if a.baseline else []) + a.peers
         self.missing = {}
         if not (os.path.isfile(a.pdm) and os.access(a.pdm, os.X_OK)):
             raise BenchError(f"pdm binary not found at {a.pdm} (build: dotnet build -c Release Pdm.sln)")
+        if a.baseline and not (os.path.isfile(a.baseline) and os.access(a.baseline, os.X_OK)):
+            raise BenchError(f"--baseline: no pdm binary at {a.baseline}")
         for t in a.peers:
             if shutil.which(t) is None:
                 pkg = {"fpsync": "fpart"}.get(t, t)
@@ -264,8 +271,9 @@ class Bench:
             raise BenchError(f"TREEDIFF FAILED: {what}: {dst} differs from {src}")
 
     def command(self, tool, src, dst, ledger, tmp):
-        if tool == "pdm":
-            return [self.a.pdm, "copy", src, dst, "--ledger", ledger] + self.a.pdm_args.split()
+        if tool in ("pdm", "base"):
+            binary = self.a.pdm if tool == "pdm" else self.a.baseline
+            return [binary, "copy", src, dst, "--ledger", ledger] + self.a.pdm_args.split()
         if tool == "cp":
             return ["cp", "-a", src, dst]  # dst does not exist: cp creates it as a copy of src
         if tool == "rsync":
@@ -323,8 +331,8 @@ class Bench:
                 subprocess.run(["sync"])
                 run_quiet([WARM, src])
                 self.run_tool(workload, tool, src, dst, counted)
-                if tool == "pdm":
-                    self.treediff(src, dst, f"pdm, {workload}, round {rnd}")
+                if tool in ("pdm", "base"):
+                    self.treediff(src, dst, f"{PEER_NAMES[tool]}, {workload}, round {rnd}")
                 elif self.a.verify_all:
                     self.treediff(src, dst, f"{tool}, {workload}, round {rnd}", KNOWN_LOSSES.get(tool, ()))
                 self.unmount(m)
@@ -369,19 +377,26 @@ class Bench:
 
     def report(self, workloads, memory_rows=()):
         cols = ["pdm"] + [t for t in self.tools if t != "pdm"]
+        baseline = "base" in cols
         hdr = (["workload"] + [PEER_NAMES[t] for t in cols]
-               + ["best peer", "pdm/best-peer", f"target <= {TARGET_RATIO}", "pdm peak RSS MiB (median/max)"])
+               + ["best peer", "pdm/best-peer"] + (["baseline/best-peer", "pdm/baseline"] if baseline else [])
+               + [f"target <= {TARGET_RATIO}", "pdm peak RSS MiB (median/max)"])
         rows = []
         for w in workloads:
             med = {t: self.cell(w, t) for t in cols}
-            peers = {t: v for t, v in med.items() if t != "pdm" and v is not None}
+            peers = {t: v for t, v in med.items() if t not in ("pdm", "base") and v is not None}
             best = min(peers, key=peers.get) if peers else None
-            ratio = med["pdm"] / peers[best] if med["pdm"] is not None and best and peers[best] > 0 else None
+
+            def over(x, y):
+                return x / y if x is not None and y else None
+            ratio = over(med["pdm"], peers[best] if best else None)
             mark = "-" if ratio is None else ("pass" if ratio <= TARGET_RATIO else "FAIL")
             r = self.rss.get((w, "pdm"), [])
             rss = f"{statistics.median(r) / 1024:.0f} / {max(r) / 1024:.0f}" if r else "-"
             rows.append([w] + [fmt(med[t]) for t in cols]
-                        + [PEER_NAMES[best] if best else "-", fmt(ratio), mark, rss])
+                        + [PEER_NAMES[best] if best else "-", fmt(ratio)]
+                        + ([fmt(over(med["base"], peers[best] if best else None)), fmt(over(med["pdm"], med["base"]))] if baseline else [])
+                        + [mark, rss])
         print()
         if rows:
             more = ", ".join(f"{p} first copy: {n}" for p, n in self.a.first_copy_runs.items()
@@ -446,6 +461,8 @@ def main():
                     help="counted rounds of a profile's first copy instead of --runs, e.g. large=15 ('' for none)")
     ap.add_argument("--pdm", default=os.path.normpath(DEFAULT_PDM))
     ap.add_argument("--pdm-args", default="", help="extra arguments for pdm copy, e.g. '--threads 8'")
+    ap.add_argument("--baseline", default=None,
+                    help="another pdm build (e.g. of an older commit) run in the same rounds, for pdm / baseline")
     ap.add_argument("--workdir", default="/tmp/pdm-bench")
     ap.add_argument("--fs-size", default="40G", help="size of each fresh ext4 (sparse)")
     ap.add_argument("--memory", action="store_true",
