@@ -50,9 +50,10 @@ public sealed class DirectoryActor : WorkerActor
         }
         try
         {
-            MakeWritable(ctx, dst);
+            Action checkLease = () => Node.CheckLease(item.Id);
+            MakeWritable(ctx, dst, checkLease);
             bool targetEmpty = ctx.Pass.Kind == PassKind.Copy && item.Cursor == 0 && dst >= 0 && DirectoryReader.IsEmpty(dst);
-            var scan = new ScanState(ctx, item, src, dst, ledger, limits) { Outcome = outcome, TargetKnownEmpty = targetEmpty };
+            var scan = new ScanState(ctx, item, src, dst, ledger, limits) { Outcome = outcome, TargetKnownEmpty = targetEmpty, CheckLease = checkLease };
             if (item.Cursor == 0) planner.Begin(scan, mode);
             bool listsTarget = planner.ListsTarget(mode);
             int listed = listsTarget ? dst : src;
@@ -120,11 +121,13 @@ public sealed class DirectoryActor : WorkerActor
     }
 
     /// <summary>A copy must be able to write into a target directory until it is finalized (root always can).</summary>
-    private static void MakeWritable(PassContext ctx, int dst)
+    private static void MakeWritable(PassContext ctx, int dst, Action checkLease)
     {
         if (ctx.Pass.Kind != PassKind.Copy || ctx.Pass.Options.DryRun || Sys.IsRoot || dst < 0) return;
         var own = Sys.Fstat(dst);
-        if ((own.Mode & 0x1C0) != 0x1C0) Sys.Fchmod(dst, own.Mode | 0x1C0);
+        if ((own.Mode & 0x1C0) == 0x1C0) return;
+        checkLease(); // a directory another node has finalized keeps the mode it was given
+        Sys.Fchmod(dst, own.Mode | 0x1C0);
     }
 
     /// <summary>
@@ -146,9 +149,9 @@ public sealed class DirectoryActor : WorkerActor
             }
             catch (PosixException) { return false; } // the usual scan item records why
             if (Sys.Fstat(planner.ListsTarget(ScanMode.Normal) ? dst : src).Size > limits.InlineDirectoryBytes) return false;
-            MakeWritable(parent.Context, dst);
+            MakeWritable(parent.Context, dst, parent.CheckLease);
             var item = parent.Item with { Dir = ByteNames.Join(parent.Item.Dir, name), Cursor = 0 };
-            var scan = new ScanState(parent.Context, item, src, dst, ledger, limits) { Outcome = new ItemOutcome() };
+            var scan = new ScanState(parent.Context, item, src, dst, ledger, limits) { Outcome = new ItemOutcome(), CheckLease = parent.CheckLease };
             planner.Begin(scan, ScanMode.Normal);
             if (scan.HasPendingWork || scan.Outcome.Batches.Count > 0) return false; // verify's extras scan
             using (var reader = new DirectoryReader(planner.ListsTarget(ScanMode.Normal) ? dst : src))

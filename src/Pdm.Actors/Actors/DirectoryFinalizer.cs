@@ -24,7 +24,7 @@ public sealed class DirectoryFinalizer(NodeContext node, PlannerSet planners) : 
         if (!DirectoryPair.Open(ctx, item, mode, outcome, out int src, out int dst, quiet: item.ScanFailed)) return outcome;
         try
         {
-            planners.For(ctx.Pass.Kind).Finalize(new ScanState(ctx, item, src, dst, ledger, limits) { Outcome = outcome }, mode);
+            planners.For(ctx.Pass.Kind).Finalize(new ScanState(ctx, item, src, dst, ledger, limits) { Outcome = outcome, CheckLease = () => Node.CheckLease(item.Id) }, mode);
         }
         finally
         {

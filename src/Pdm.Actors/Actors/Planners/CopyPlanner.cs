@@ -44,9 +44,10 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
             }
             try
             {
-                if (target is { Kind: not EntryKind.Directory }) TreeRemover.Remove(scan.Target, name);
                 if (target is not { Kind: EntryKind.Directory })
                 {
+                    scan.CheckLease();
+                    if (target is not null) RemoveNonDirectory(scan.Target, name);
                     int m = Sys.TryMkdirAt(scan.Target, name, 0x1C0);
                     if (m != 0 && m != Errno.EEXIST) throw new PosixException("mkdir", m);
                 }
@@ -162,6 +163,7 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
     public void Finalize(ScanState scan, ScanMode mode)
     {
         if (scan.Options.DryRun || scan.Target < 0 || scan.Source < 0) return;
+        scan.CheckLease();
         try
         {
             if (scan.Item.SweepTemporaries) SweepTemporaries(scan.Target);
@@ -173,6 +175,17 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
         {
             scan.Outcome.Fail(scan.Item.Dir, e.Operation, e.Errno, e.Reason);
         }
+    }
+
+    /// <summary>
+    /// Removes the file, symlink or special file that stands where the source has a directory. Never a
+    /// directory: one there now was made since the scan looked (by another attempt of this directory,
+    /// which may have filled it), and is kept as this scan's subdirectory.
+    /// </summary>
+    internal static void RemoveNonDirectory(int dirFd, ReadOnlySpan<byte> name)
+    {
+        int e = Sys.TryUnlinkAt(dirFd, name, directory: false);
+        if (e != 0 && e != Errno.ENOENT && e != Errno.EISDIR) throw new PosixException("unlink", e);
     }
 
     /// <summary>Removes temporaries a dead attempt left (few: at most the entries in flight when a node died).</summary>

@@ -67,6 +67,7 @@ public sealed class DeletePlanner : IScanPlanner
             scan.Count(new PassCounters { Deleted = 1 });
             return;
         }
+        scan.CheckLease();
         var (parentDir, name) = ByteNames.Split(scan.Item.Dir);
         int parent = -1;
         try

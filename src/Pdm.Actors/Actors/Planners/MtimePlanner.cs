@@ -27,6 +27,7 @@ public sealed class MtimePlanner : IScanPlanner
     public void Finalize(ScanState scan, ScanMode mode)
     {
         if (scan.Source < 0 || scan.Target < 0) return;
+        scan.CheckLease();
         try
         {
             var s = Sys.Fstat(scan.Source);

@@ -23,6 +23,14 @@ public sealed class ScanState(PassContext ctx, WorkItem item, int source, int ta
     public ItemOutcome Outcome { get; set; } = new();
 
     /// <summary>
+    /// The item's lease check (<see cref="NodeContext.CheckLease"/>), called before each change a scan or
+    /// finalize makes in the target (a directory made, an entry removed, a directory's metadata set): a
+    /// node frozen past its lease, whose item another node has since finished, stops there instead of
+    /// undoing what that node did. It throws when the lease may be gone.
+    /// </summary>
+    public required Action CheckLease { get; init; }
+
+    /// <summary>
     /// The target directory was empty when this scan started from the beginning: no entry needs looking
     /// up there (a first copy saves a lookup per file). Entries that appear meanwhile are this scan's own
     /// subdirectories and the copies of its batches, both of names already scanned.
