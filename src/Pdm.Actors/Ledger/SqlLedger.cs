@@ -507,8 +507,12 @@ public abstract class SqlLedger : ILedger
         return Write(tx =>
         {
             long expires = Now() + (long)lease.TotalMilliseconds;
+            // An item this node has just finished is no longer leased either: its completion is committed
+            // and only the news of it has not reached the renewer yet. It is not lost.
             var lost = itemIds.Where(id => tx.Exec("UPDATE work_items SET lease_expires = @exp WHERE id = @id AND lease_owner = @node AND state = 'leased'",
-                ("@exp", expires), ("@id", id), ("@node", nodeId)) == 0).ToList();
+                    ("@exp", expires), ("@id", id), ("@node", nodeId)) == 0
+                && tx.Scalar("SELECT 1 FROM work_items WHERE id = @id AND state = 'done' AND done_by = @node", ("@id", id), ("@node", nodeId)) is null)
+                .ToList();
             tx.Commit();
             return lost;
         });

@@ -165,6 +165,30 @@ public abstract class LedgerContract : IDisposable
         Assert.Equal(WorkKind.Finalize, Assert.Single(_ledger.Claim("fast", 10, Lease)).Kind);
     }
 
+    /// <summary>
+    /// A renewal that runs between a completion's commit and the feeder hearing of it still holds the
+    /// item: it is finished by this node, not lost (a single-process copy of 10^6 files warned "taken
+    /// over by others" for such an item). One taken over and finished by another node is lost.
+    /// </summary>
+    [Fact]
+    public void ARenewalCountsAnItemThisNodeJustFinishedAsNotLost()
+    {
+        StartPass();
+        var root = _ledger.Claim("n", 1, Lease).Single();
+        var spawn = new ItemOutcome();
+        for (int i = 0; i < 2; i++)
+            spawn.AddBatch(WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, System.Text.Encoding.ASCII.GetBytes($"f{i}"), 1)]), 1);
+        _ledger.Complete("n", root, spawn);
+        var batches = _ledger.Claim("n", 10, Lease);
+        Assert.Equal(2, batches.Count);
+        _ledger.Complete("n", batches[0], new ItemOutcome { Delta = new PassCounters { FilesCopied = 1 } });
+        _ledger.Release("n", [batches[1].Id]);
+        var takenOver = Assert.Single(_ledger.Claim("other", 1, Lease));
+        _ledger.Complete("other", takenOver, new ItemOutcome { Delta = new PassCounters { FilesCopied = 1 } });
+
+        Assert.Equal([batches[1].Id], _ledger.RenewLeases("n", [batches[0].Id, batches[1].Id], Lease));
+    }
+
     [Fact]
     public void AGroupCommitRefusesOnlyTheItemWhoseLeaseWasLost()
     {
