@@ -165,6 +165,19 @@ public abstract class LedgerContract : IDisposable
         Assert.Equal(WorkKind.Finalize, Assert.Single(_ledger.Claim("fast", 10, Lease)).Kind);
     }
 
+    /// <summary>The root scan of the pass just started, run by <paramref name="node"/>, spawns <paramref name="count"/> copy batches, which it then claims.</summary>
+    private IReadOnlyList<WorkItem> CopyBatchesClaimedBy(string node, int count)
+    {
+        var root = _ledger.Claim(node, 1, Lease).Single();
+        var spawn = new ItemOutcome();
+        for (int i = 0; i < count; i++)
+            spawn.AddBatch(WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, System.Text.Encoding.ASCII.GetBytes($"f{i}"), 1)]), 1);
+        _ledger.Complete(node, root, spawn);
+        var batches = _ledger.Claim(node, 10, Lease);
+        Assert.Equal(count, batches.Count);
+        return batches;
+    }
+
     /// <summary>
     /// A renewal that runs between a completion's commit and the feeder hearing of it still holds the
     /// item: it is finished by this node, not lost (a single-process copy of 10^6 files warned "taken
@@ -174,13 +187,7 @@ public abstract class LedgerContract : IDisposable
     public void ARenewalCountsAnItemThisNodeJustFinishedAsNotLost()
     {
         StartPass();
-        var root = _ledger.Claim("n", 1, Lease).Single();
-        var spawn = new ItemOutcome();
-        for (int i = 0; i < 2; i++)
-            spawn.AddBatch(WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, System.Text.Encoding.ASCII.GetBytes($"f{i}"), 1)]), 1);
-        _ledger.Complete("n", root, spawn);
-        var batches = _ledger.Claim("n", 10, Lease);
-        Assert.Equal(2, batches.Count);
+        var batches = CopyBatchesClaimedBy("n", 2);
         _ledger.Complete("n", batches[0], new ItemOutcome { Delta = new PassCounters { FilesCopied = 1 } });
         _ledger.Release("n", [batches[1].Id]);
         var takenOver = Assert.Single(_ledger.Claim("other", 1, Lease));
@@ -193,13 +200,7 @@ public abstract class LedgerContract : IDisposable
     public void AGroupCommitRefusesOnlyTheItemWhoseLeaseWasLost()
     {
         long pass = StartPass();
-        var root = _ledger.Claim("n", 1, Lease).Single();
-        var spawn = new ItemOutcome();
-        for (int i = 0; i < 3; i++)
-            spawn.AddBatch(WorkKind.Copy, Engine.BatchCodec.EncodeCopies([new Engine.CopyEntry(Engine.EntryAction.Copy, System.Text.Encoding.ASCII.GetBytes($"f{i}"), 1)]), 1);
-        _ledger.Complete("n", root, spawn);
-        var batches = _ledger.Claim("n", 10, Lease);
-        Assert.Equal(3, batches.Count);
+        var batches = CopyBatchesClaimedBy("n", 3);
         _ledger.Release("n", [batches[1].Id]);
         Assert.Single(_ledger.Claim("other", 1, Lease)); // batches[1] now belongs to another node
 
