@@ -1,3 +1,4 @@
+using Pdm.Ledger;
 using Pdm.Tests.Support;
 
 namespace Pdm.Tests.EndToEnd;
@@ -27,6 +28,43 @@ public sealed class StartupProfileTests : IDisposable
         Assert.DoesNotContain("warning", r.Stderr);
         Tools.AssertTreesEqual(_tmp["src"], _tmp["dst"]);
         return r;
+    }
+
+    [Fact]
+    public void ARunThatGoesOnRecordsOnlyItsStart()
+    {
+        // A pass paused from another terminal: its process waits, for as long as the test likes.
+        Tools.MakeTree("small", _tmp["many"], 0.3);
+        var env = new Dictionary<string, string> { ["XDG_CACHE_HOME"] = _tmp["cache"] };
+        using var copy = Tools.StartWith(env, "copy", _tmp["many"], _tmp["dst"], "--ledger", _tmp["l.db"], "--threads", "1");
+        try
+        {
+            Tools.WaitFor(() =>
+            {
+                Assert.False(copy.HasExited, "the copy ended before it could be paused");
+                return File.Exists(_tmp["l.db"]) && LedgerReader.State(_tmp["l.db"], 1).Counters.EntriesSeen > 0;
+            }, "the copy to start");
+            Assert.Equal(0, Tools.Pdm_("pause", "1", "--ledger", _tmp["l.db"]).ExitCode);
+
+            // The profile of the start is written while the process still runs, once RecordFor is over...
+            string mine = _tmp[$"cache/pdm/copy.jitprofile.{copy.Id}"];
+            Tools.WaitFor(() => File.Exists(mine), "the start's profile", seconds: 20);
+            Thread.Sleep(500); // written in one go: whole by now
+            Assert.False(copy.HasExited, "a paused pass's process waits to be resumed");
+            byte[] start = File.ReadAllBytes(mine);
+            Assert.True(start.Length > 1024);
+
+            // ...and nothing the run does later (its coordinator, the end) is added to it.
+            Assert.Equal(0, Tools.Pdm_("resume", "1", "--ledger", _tmp["l.db"]).ExitCode);
+            Assert.True(copy.WaitForExit(120_000));
+            Assert.Equal(0, copy.ExitCode);
+            Assert.Equal(start, File.ReadAllBytes(Profile));
+            Assert.Empty(PrivateCopies());
+        }
+        finally
+        {
+            if (!copy.HasExited) copy.Kill();
+        }
     }
 
     private string[] PrivateCopies() => Directory.GetFiles(_tmp["cache/pdm"]).Where(Pdm.Shell.StartupProfile.IsPrivateCopy).ToArray();

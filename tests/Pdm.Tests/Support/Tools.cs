@@ -92,9 +92,13 @@ public static class Tools
     /// it: started from a background job of a shell (`tests/run &`), the test host and every child
     /// inherit it ignored, and pdm, like any Unix program, keeps ignoring it then.
     /// </summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => StartWith(new Dictionary<string, string>(), args);
+
+    /// <summary><see cref="Start"/> with these environment variables set.</summary>
+    public static Process StartWith(IDictionary<string, string> env, params string[] args)
     {
         var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (k, v) in env) psi.Environment[k] = v;
         psi.ArgumentList.Add("--default-signal=INT");
         psi.ArgumentList.Add(Pdm); // env execs it: the same process id
         foreach (var a in args) psi.ArgumentList.Add(a);
