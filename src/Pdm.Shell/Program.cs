@@ -6,7 +6,9 @@ using Pdm.Shell.Commands;
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
 using var startup = StartupProfile.Start(args); // JIT work of the last run, done ahead on another core
-return PdmCli.Run(args, new SystemConsoleIO());
+int exit = PdmCli.Run(args, new SystemConsoleIO());
+if (exit == ExitCodes.Usage) startup?.Discard(); // a mistyped or refused command leaves no profile of itself
+return exit;
 
 namespace Pdm.Shell
 {

@@ -43,6 +43,7 @@ public sealed class StartupProfile : IDisposable
     private readonly Timer _stopRecording;
     private readonly Lock _gate = new(); // the timer's stop and the end's wait for each other: the file is whole when it is moved
     private bool _recording = true;
+    private bool _discarded;
 
     private StartupProfile(string mine, string shared)
     {
@@ -91,6 +92,12 @@ public sealed class StartupProfile : IDisposable
         }
     }
 
+    /// <summary>
+    /// This run's profile is not kept (the shared one stays as it was): its command was mistyped or
+    /// refused, and a cache file per typo (`pdm statsu`) is not what a user expects to find.
+    /// </summary>
+    public void Discard() => _discarded = true;
+
     /// <summary>Stops recording, if the run was shorter than <see cref="RecordFor"/>, and puts the private copy in place of the shared one.</summary>
     public void Dispose()
     {
@@ -98,7 +105,8 @@ public sealed class StartupProfile : IDisposable
         try
         {
             StopRecording();
-            if (File.Exists(_mine)) File.Move(_mine, _shared, overwrite: true);
+            if (_discarded) File.Delete(_mine);
+            else if (File.Exists(_mine)) File.Move(_mine, _shared, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

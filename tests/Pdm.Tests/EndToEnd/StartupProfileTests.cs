@@ -91,6 +91,21 @@ public sealed class StartupProfileTests : IDisposable
         Copy(_tmp["cache"]);
     }
 
+    [Fact]
+    public void AMistypedOrRefusedCommandLeavesNoProfile()
+    {
+        var env = new Dictionary<string, string> { ["XDG_CACHE_HOME"] = _tmp["cache"] };
+        Assert.Equal(2, Tools.Run(Tools.Pdm, ["frobnicate"], env: env).ExitCode);
+        Assert.Equal(2, Tools.Run(Tools.Pdm, ["copy", _tmp["nowhere"], _tmp["dst"], "--ledger", _tmp["l.db"]], env: env).ExitCode);
+        Assert.Empty(Directory.GetFiles(_tmp["cache/pdm"]));
+
+        Copy(_tmp["cache"]); // a run that works keeps its profile, which a refused run leaves as it was
+        byte[] kept = File.ReadAllBytes(Profile);
+        Assert.Equal(2, Tools.Run(Tools.Pdm, ["copy", _tmp["nowhere"], _tmp["dst"], "--ledger", _tmp["l.db"]], env: env).ExitCode);
+        Assert.Equal(kept, File.ReadAllBytes(Profile));
+        Assert.Empty(PrivateCopies());
+    }
+
     [Theory]
     [InlineData("random")]
     [InlineData("truncated")]
