@@ -23,7 +23,7 @@ public sealed class StartupProfileTests : IDisposable
 
     private Tools.Result Copy(string cacheHome)
     {
-        var r = Tools.Run(Tools.Pdm, ["copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["l.db"]], env: new Dictionary<string, string> { ["XDG_CACHE_HOME"] = cacheHome });
+        var r = Tools.Run(Tools.Pdm, ["copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["l.db"]], env: CacheHome(cacheHome));
         Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
         Assert.DoesNotContain("warning", r.Stderr);
         Tools.AssertTreesEqual(_tmp["src"], _tmp["dst"]);
@@ -35,7 +35,7 @@ public sealed class StartupProfileTests : IDisposable
     {
         // A pass paused from another terminal: its process waits, for as long as the test likes.
         Tools.MakeTree("small", _tmp["many"], 0.3);
-        var env = new Dictionary<string, string> { ["XDG_CACHE_HOME"] = _tmp["cache"] };
+        var env = CacheHome(_tmp["cache"]);
         using var copy = Tools.StartWith(env, "copy", _tmp["many"], _tmp["dst"], "--ledger", _tmp["l.db"], "--threads", "1");
         try
         {
@@ -67,6 +67,9 @@ public sealed class StartupProfileTests : IDisposable
         }
     }
 
+    /// <summary>The environment that gives `pdm` this cache home (its profiles go to HOME/pdm).</summary>
+    private static Dictionary<string, string> CacheHome(string home) => new() { ["XDG_CACHE_HOME"] = home };
+
     private string[] PrivateCopies() => Directory.GetFiles(_tmp["cache/pdm"]).Where(Pdm.Shell.StartupProfile.IsPrivateCopy).ToArray();
 
     [Fact]
@@ -94,7 +97,7 @@ public sealed class StartupProfileTests : IDisposable
     [Fact]
     public void AMistypedOrRefusedCommandLeavesNoProfile()
     {
-        var env = new Dictionary<string, string> { ["XDG_CACHE_HOME"] = _tmp["cache"] };
+        var env = CacheHome(_tmp["cache"]);
         Assert.Equal(2, Tools.Run(Tools.Pdm, ["frobnicate"], env: env).ExitCode);
         Assert.Equal(2, Tools.Run(Tools.Pdm, ["copy", _tmp["nowhere"], _tmp["dst"], "--ledger", _tmp["l.db"]], env: env).ExitCode);
         Assert.Empty(Directory.GetFiles(_tmp["cache/pdm"]));
