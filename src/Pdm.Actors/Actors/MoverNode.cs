@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Akka;
 using Akka.Actor;
 using Pdm.Ledger;
@@ -46,9 +47,7 @@ public sealed class MoverNode
         string id = $"{ProcessIdentity.Host}:{ProcessIdentity.Pid}:{Guid.NewGuid().ToString("N")[..6]}";
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // In a cluster its address tells which node's work goes back when that member is removed.
-        string? address = system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal)
-            ? Cluster.ClusterSettings.MemberKey(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress)
-            : null;
+        string? address = system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal) ? MemberKey(system) : null;
         var node = new NodeContext(id, ledger, options, problem, refuses, address);
         var feeder = system.ActorOf(WorkFeeder.Props(node, onlyPass, finished), $"node-{Guid.NewGuid():N}"[..18]);
         var mover = new MoverNode(id, feeder, finished);
@@ -61,6 +60,10 @@ public sealed class MoverNode
         });
         return mover;
     }
+
+    /// <summary>This member's key: a method of its own, so that a node with no cluster never loads Akka.Cluster (see <see cref="Cluster.Notices"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string MemberKey(ActorSystem system) => Cluster.ClusterSettings.MemberKey(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress);
 
     /// <summary>Stops claiming; work in flight ends at its next safe point and is committed, the rest is given back.</summary>
     public async Task DrainAsync()

@@ -75,8 +75,6 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
             case Housekeeping:
                 Guarded(Housekeep);
                 break;
-            case Akka.Cluster.Tools.PublishSubscribe.SubscribeAck:
-                break;
             case Cluster.Notices.PassChanged c:
                 Guarded(() =>
                 {
@@ -104,7 +102,7 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
                 Guarded(Feed);
                 break;
             default:
-                Unhandled(message);
+                if (!Cluster.Notices.IsSubscribeAck(message)) Unhandled(message);
                 break;
         }
     }
