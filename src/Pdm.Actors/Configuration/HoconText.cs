@@ -148,7 +148,7 @@ public static class HoconText
     private static char At(string text, int i) => i < text.Length ? text[i] : ' ';
 
     /// <summary>A HOCON quoted string holding <paramref name="value"/> exactly (JSON's escapes).</summary>
-    private static string Quote(string value)
+    public static string Quote(string value)
     {
         var sb = new StringBuilder(value.Length + 2).Append('"');
         foreach (char ch in value)

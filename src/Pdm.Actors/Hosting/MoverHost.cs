@@ -1,9 +1,7 @@
-using System.Data;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
-using Akka.Persistence.Sql.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,8 +9,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Pdm.Cluster;
 using Pdm.Coordination;
 using Pdm.Ledger;
-using SqlJournalOptions = Akka.Persistence.Sql.Hosting.SqlJournalOptions;
-using SqlSnapshotOptions = Akka.Persistence.Sql.Hosting.SqlSnapshotOptions;
 
 namespace Pdm.Actors;
 
@@ -91,7 +87,7 @@ public sealed class MoverHost : IAsyncDisposable, IDisposable
                     loggers.AddLogger<StderrLogger>();
                 })
                 .WithCustomSerializer("pdm-pass", [typeof(IPassEvent), typeof(PassJournalState)], system => new PassEventSerializer(system));
-            if (options.Journal is { } journal) WithJournal(builder, journal);
+            if (options.Journal is { } journal) builder.AddHocon(JournalHocon(journal), HoconAddMode.Prepend);
             if (options.Cluster is { } cluster) ClusterHosting.AsNode(builder, cluster);
             if (options.Client is { } client) ClusterHosting.AsClient(builder, client);
         });
@@ -102,32 +98,57 @@ public sealed class MoverHost : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Akka.Persistence.Sql on the ledger's database. On SQLite its reads must be read-uncommitted: at any
+    /// Akka.Persistence.Sql on the ledger's database, in the plugin's own HOCON keys (the plugin fills in
+    /// the rest from its defaults when it starts). On SQLite its reads must be read-uncommitted: at any
     /// other isolation Microsoft.Data.Sqlite begins with the write lock, and recovery would queue behind
-    /// every ledger transaction (measured here). WAL mode is the ledger's, on the file.
+    /// every ledger transaction (measured here); PostgreSQL reads without locks at any level and has no
+    /// read-uncommitted. WAL mode is the ledger's, on the file.
+    /// <para>
+    /// Written here, not built by Akka.Persistence.Sql.Hosting's options: those load the plugin,
+    /// linq2db and ADO.NET and compile regular expressions on the way to the actor system's start,
+    /// which a one-shot `pdm` paid though its coordinator starts only after 3 s, if at all. Now the
+    /// plugin loads with the first coordinator.
+    /// </para>
     /// </summary>
-    private static void WithJournal(AkkaConfigurationBuilder builder, JournalDatabase database)
+    public static Config JournalHocon(JournalDatabase database)
     {
-        string connection = database.ConnectionString;
-        // Read-uncommitted matters on SQLite only; PostgreSQL reads without locks at any level and has no read-uncommitted.
-        IsolationLevel reads = database.IsSqlite ? IsolationLevel.ReadUncommitted : IsolationLevel.ReadCommitted;
-        var journalTables = JournalDatabaseOptions.Default;
-        journalTables.JournalTable!.TableName = "akka_journal";
-        journalTables.MetadataTable!.TableName = "akka_journal_metadata";
-        journalTables.TagTable!.TableName = "akka_tags";
-        var snapshotTables = SnapshotDatabaseOptions.Default;
-        snapshotTables.SnapshotTable!.TableName = "akka_snapshot";
-        builder.WithSqlPersistence(
-            new SqlJournalOptions(isDefaultPlugin: true)
-            {
-                ConnectionString = connection, ProviderName = database.Provider, AutoInitialize = true, DatabaseOptions = journalTables,
-                ReadIsolationLevel = reads,
-            },
-            new SqlSnapshotOptions(isDefaultPlugin: true)
-            {
-                ConnectionString = connection, ProviderName = database.Provider, AutoInitialize = true, DatabaseOptions = snapshotTables,
-                ReadIsolationLevel = reads,
-            });
+        string connection = Configuration.HoconText.Quote(database.ConnectionString);
+        string provider = Configuration.HoconText.Quote(database.Provider);
+        string reads = database.IsSqlite ? "read-uncommitted" : "read-committed";
+        return ConfigurationFactory.ParseString($$"""
+            akka.persistence {
+              journal {
+                plugin = akka.persistence.journal.sql
+                sql {
+                  class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
+                  plugin-id = akka.persistence.journal.sql
+                  connection-string = {{connection}}
+                  provider-name = {{provider}}
+                  read-isolation-level = {{reads}}
+                  auto-initialize = on
+                  table-mapping = default
+                  default {
+                    journal.table-name = akka_journal
+                    metadata.table-name = akka_journal_metadata
+                    tag.table-name = akka_tags
+                  }
+                }
+              }
+              snapshot-store {
+                plugin = akka.persistence.snapshot-store.sql
+                sql {
+                  class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
+                  plugin-id = akka.persistence.snapshot-store.sql
+                  connection-string = {{connection}}
+                  provider-name = {{provider}}
+                  read-isolation-level = {{reads}}
+                  auto-initialize = on
+                  table-mapping = default
+                  default.snapshot.table-name = akka_snapshot
+                }
+              }
+            }
+            """);
     }
 
     /// <summary>Whether this host is a cluster node (its coordinators are sharded).</summary>
