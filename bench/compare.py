@@ -29,7 +29,10 @@ Peers (each skipped with a note if not installed; they preserve what they can):
 A baseline (--baseline PATH, another build of pdm, e.g. a worktree of an older commit) runs as one
 more tool in the same shuffled rounds, on the same fresh filesystems, checked with treediff.py like
 pdm: "no slower than before" is then measured side by side, not across runs minutes apart. It is
-not a peer (the best peer is still cp, rsync, rclone or fpsync); the table adds pdm / baseline.
+not a peer (the best peer is still cp, rsync, rclone or fpsync); the table adds pdm / baseline, and
+below it each workload's per-round ratio pdm / baseline (median, 90% bootstrap interval), called
+"slower" or "faster" only when the interval leaves out 1: "beyond run-to-run noise", decided by the
+rounds themselves rather than by eye from two ranges.
 
 Workloads
   PROFILE first copy      for each of --profiles: every run copies a warmed source into a new
@@ -160,6 +163,26 @@ def median(v):
 
 def fmt(x, nd=2):
     return f"{x:.{nd}f}" if x is not None else "-"
+
+
+def paired_ratio(pdm, base, resamples=4000, level=0.90):
+    """pdm against the baseline, round by round (both ran in the same round, on the same kind of
+    fresh filesystem, so the machine's drift, which is slow, cancels): the median of the per-round
+    ratios pdm/baseline and a bootstrap interval of that median (seeded: a rerun prints the same).
+    Returns (median, low, high), or None with fewer than 3 pairs."""
+    ratios = [p / b for p, b in zip(pdm, base) if b > 0]
+    if len(ratios) < 3:
+        return None
+    rnd = random.Random(0)
+    meds = sorted(statistics.median(rnd.choices(ratios, k=len(ratios))) for _ in range(resamples))
+    cut = int(resamples * (1 - level) / 2)
+    return statistics.median(ratios), meds[cut], meds[resamples - 1 - cut]
+
+
+def verdict(interval):
+    """Whether pdm is slower or faster than the baseline beyond the rounds' spread (the interval excludes 1)."""
+    _, low, high = interval
+    return "slower" if low > 1 else "faster" if high < 1 else "within noise"
 
 
 class Bench:
@@ -412,6 +435,13 @@ class Bench:
             fails = sum(r[-2] == "FAIL" for r in rows)
             print(f"target pdm/best-peer <= {TARGET_RATIO}: {len(rows) - fails} of {len(rows)} rows pass")
             print()
+            if baseline:
+                print("pdm / baseline, paired by round: median of the per-round ratios [90% bootstrap interval]:")
+                for w in workloads:
+                    pr = paired_ratio(self.times.get((w, "pdm"), []), self.times.get((w, "base"), []))
+                    if pr:
+                        print(f"  {w}: {pr[0]:.2f} [{pr[1]:.2f}, {pr[2]:.2f}] {verdict(pr)}")
+                print()
             print("spread (min-max seconds per tool):")
             for w in workloads:
                 parts = []
