@@ -47,7 +47,7 @@ public sealed class MoverNode
         string id = $"{ProcessIdentity.Host}:{ProcessIdentity.Pid}:{Guid.NewGuid().ToString("N")[..6]}";
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // In a cluster its address tells which node's work goes back when that member is removed.
-        string? address = system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal) ? MemberKey(system) : null;
+        string? address = MoverHost.IsClusterMember(system) ? MemberKey(system) : null;
         var node = new NodeContext(id, ledger, options, problem, refuses, address);
         var feeder = system.ActorOf(WorkFeeder.Props(node, onlyPass, finished), $"node-{Guid.NewGuid():N}"[..18]);
         var mover = new MoverNode(id, feeder, finished);

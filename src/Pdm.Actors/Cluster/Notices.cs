@@ -23,7 +23,7 @@ public static class Notices
 
     public sealed record WorkReady(long PassId);
 
-    private static bool Clustered(ActorSystem system) => system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal);
+    private static bool Clustered(ActorSystem system) => Actors.MoverHost.IsClusterMember(system);
 
     public static void Publish(ActorSystem system, object notice)
     {

@@ -152,7 +152,10 @@ public sealed class MoverHost : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Whether this host is a cluster node (its coordinators are sharded).</summary>
-    public bool Clustered => System.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal);
+    public bool Clustered => IsClusterMember(System);
+
+    /// <summary>Whether an actor system is a member of a cluster (Akka.Cluster's actor-ref provider; a `pdm --cluster` client is not).</summary>
+    public static bool IsClusterMember(ActorSystem system) => system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal);
 
     /// <summary>The cluster's shard region of coordinators: every <see cref="IPassCommand"/> reaches its pass's one coordinator.</summary>
     public IActorRef ShardedCoordinators => _services.GetRequiredService<ActorRegistry>().Get<PassCoordinators>();
