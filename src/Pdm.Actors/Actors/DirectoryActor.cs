@@ -18,7 +18,7 @@ namespace Pdm.Actors;
 /// needs work the attempt is dropped, its results with it, and the subdirectory is handed out as usual.
 /// Counts are those of the usual way either way; the ledger only sees fewer, larger items.
 /// </para>
-/// An actor on the pdm-io dispatcher, fed "scan" items by the node's feeder (<see cref="WorkerActor"/>).
+/// An actor on one of the node's worker threads, fed "scan" items by the node's feeder (<see cref="WorkerActor"/>).
 /// </summary>
 public sealed class DirectoryActor : WorkerActor
 {

@@ -8,7 +8,7 @@ namespace Pdm.Actors;
 /// <summary>
 /// Runs a "finalize" work item: the pass's work on a directory itself, once everything below it is
 /// done (deepest first): a copy's directory metadata, an orphan's removal, a directory's times. An
-/// actor on the pdm-io dispatcher, fed "finalize" items by the node's feeder (<see cref="WorkerActor"/>).
+/// actor on one of the node's worker threads, fed "finalize" items by the node's feeder (<see cref="WorkerActor"/>).
 /// </summary>
 public sealed class DirectoryFinalizer(NodeContext node, PlannerSet planners) : WorkerActor(node)
 {

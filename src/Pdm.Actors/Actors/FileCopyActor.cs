@@ -9,7 +9,7 @@ namespace Pdm.Actors;
 /// Carries out copy and link batches. It acts on what the scan decided (compare, then act, and the
 /// act is idempotent), so a batch re-run after a crash counts exactly what an uninterrupted run counts.
 /// Results are returned, not committed: the node commits them with the item's completion. An actor on
-/// the pdm-io dispatcher, fed copy, link and delete batches by the node's feeder (<see cref="WorkerActor"/>).
+/// one of the node's worker threads, fed copy, link and delete batches by the node's feeder (<see cref="WorkerActor"/>).
 /// </summary>
 public sealed class FileCopyActor(NodeContext node, FileCopier copier) : WorkerActor(node)
 {

@@ -10,8 +10,8 @@ namespace Pdm.Actors;
 /// Copies big files in byte ranges (<see cref="SplitFile"/>): a range item copies its bytes into the
 /// file's temporary, wherever it runs; the file's assemble item, ready once all its ranges are done,
 /// applies the metadata and renames the file into place, and counts it. A range that fails reports it
-/// (the ledger marks its assemble, which then removes the temporary instead). An actor on the pdm-io
-/// dispatcher, fed range and assemble items by the node's feeder (<see cref="WorkerActor"/>).
+/// (the ledger marks its assemble, which then removes the temporary instead). An actor on one of the
+/// node's worker threads, fed range and assemble items by the node's feeder (<see cref="WorkerActor"/>).
 /// </summary>
 public sealed class SplitFileActor(NodeContext node) : WorkerActor(node)
 {

@@ -5,10 +5,10 @@ using Pdm.Ledger;
 namespace Pdm.Actors;
 
 /// <summary>
-/// The heart of a mover node: claims leased work items from the ledger on demand and hands each to an
-/// idle worker of its kind (DirectoryActor, FileCopyActor, DirectoryFinalizer, SplitFileActor: up to
-/// --threads of each, made on first need, each on a thread of its own, so any mix of items keeps
-/// --threads threads busy), never more items at once than there are threads.
+/// The heart of a mover node: claims leased work items from the ledger on demand and hands each to a
+/// free one of the node's --threads worker threads (<see cref="WorkerThreads"/>), to that thread's
+/// actor of the item's kind (DirectoryActor, FileCopyActor, DirectoryFinalizer, SplitFileActor, made
+/// on first need): one item per thread at a time, so any mix of items keeps --threads threads busy.
 /// Items stay in flight until the completion writer has committed them. It renews its leases by
 /// heartbeat, makes expired leases of other nodes claimable again, and polls with a backoff when there
 /// is nothing to claim (a commit, which may have made work ready, wakes it at once). On
@@ -28,14 +28,15 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
     private readonly PassContexts _contexts;
     private readonly CancellationTokenSource _stop = new();
     private readonly Queue<WorkItem> _claimed = new();
-    private readonly Dictionary<WorkKind, Stack<IActorRef>> _idle = [];
-    private readonly Dictionary<string, int> _made = []; // workers made, per actor type
+    private readonly Stack<int> _freeSlots = new(); // worker threads with no item
+    private readonly Dictionary<(int Slot, string Type), IActorRef> _workers = [];
+    private readonly Dictionary<IActorRef, int> _slotOf = [];
+    private string[] _slotDispatchers = [];
     private readonly FileCopier _fileCopier = new();
     private readonly PlannerSet _planners;
     private readonly int _threads;
     private readonly int _capacity;
     private readonly HashSet<long> _inFlight = []; // claimed, not yet committed: the leases this node renews
-    private int _running;
     private TimeSpan _idleDelay = TimeSpan.FromMilliseconds(1);
     private DateTime _lastReclaim = DateTime.MinValue;
     private readonly Dictionary<long, bool> _accepted = []; // per pass: whether this node works on it (its config lets it)
@@ -84,8 +85,7 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
                 });
                 break;
             case NodeMessages.WorkerReady r:
-                _running--;
-                Idle(r.Kind).Push(r.Worker);
+                _freeSlots.Push(_slotOf[r.Worker]);
                 Guarded(Feed);
                 break;
             case NodeMessages.Committed c:
@@ -130,6 +130,8 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
+        _slotDispatchers = WorkerThreads.Register(Context.System, Self.Path.Name, _threads);
+        for (int slot = _threads - 1; slot >= 0; slot--) _freeSlots.Push(slot); // slot 0 first: a short pass starts few threads
         var writer = Context.ActorOf(CompletionWriter.Props(_node, Self), "writer");
         _node.Writer = writer;
         var now = DateTimeOffset.UtcNow;
@@ -144,37 +146,32 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
         Self.Tell(Pump.Instance);
     }
 
-    /// <summary>The idle workers that take items of a kind.</summary>
-    private Stack<IActorRef> Idle(WorkKind kind)
-    {
-        if (!_idle.TryGetValue(kind, out var stack)) _idle[kind] = stack = new Stack<IActorRef>();
-        return stack;
-    }
-
     /// <summary>
-    /// An idle worker for an item of this kind. Workers are made on first need, never more of an actor
-    /// type than there are threads (a kind has none idle only when all of its type are busy): a pass
-    /// starts without first making four actors per thread, and one that splits no file makes no splitter.
-    /// A FileCopyActor takes copy, link and delete batches, a SplitFileActor ranges and assembly.
+    /// The worker of a slot that takes items of this kind, made on first need: a pass starts without
+    /// first making four actors per thread, and one that splits no file makes no splitter. A
+    /// FileCopyActor takes copy, link and delete batches, a SplitFileActor ranges and assembly.
     /// </summary>
-    private IActorRef IdleWorker(WorkKind kind)
+    private IActorRef WorkerIn(int slot, WorkKind kind)
     {
-        var idle = Idle(kind);
-        if (idle.Count > 0) return idle.Pop();
-        var (props, name, kinds) = kind switch
+        string type = kind switch
         {
-            WorkKind.Scan => (DirectoryActor.Props(_node, _planners), "scan", [WorkKind.Scan]),
-            WorkKind.Copy or WorkKind.Link or WorkKind.Delete =>
-                (FileCopyActor.Props(_node, _fileCopier), "copy", new[] { WorkKind.Copy, WorkKind.Link, WorkKind.Delete }),
-            WorkKind.Finalize => (DirectoryFinalizer.Props(_node, _planners), "finalize", [WorkKind.Finalize]),
-            WorkKind.Range or WorkKind.Assemble => (SplitFileActor.Props(_node), "split", [WorkKind.Range, WorkKind.Assemble]),
+            WorkKind.Scan => "scan",
+            WorkKind.Copy or WorkKind.Link or WorkKind.Delete => "copy",
+            WorkKind.Finalize => "finalize",
+            WorkKind.Range or WorkKind.Assemble => "split",
             _ => throw new InvalidDataException($"no worker takes {kind} items"),
         };
-        int n = _made.GetValueOrDefault(name);
-        _made[name] = n + 1;
-        var worker = Context.ActorOf(props.WithDispatcher(PdmHocon.IoDispatcher), $"{name}-{n}");
-        foreach (var other in kinds)
-            if (other != kind) Idle(other).Push(worker); // free for its other kinds: one actor, one item at a time
+        if (_workers.TryGetValue((slot, type), out var worker)) return worker;
+        var props = type switch
+        {
+            "scan" => DirectoryActor.Props(_node, _planners),
+            "copy" => FileCopyActor.Props(_node, _fileCopier),
+            "finalize" => DirectoryFinalizer.Props(_node, _planners),
+            _ => SplitFileActor.Props(_node),
+        };
+        worker = Context.ActorOf(props.WithDispatcher(_slotDispatchers[slot]), $"{type}-{slot}");
+        _workers[(slot, type)] = worker;
+        _slotOf[worker] = slot;
         return worker;
     }
 
@@ -246,10 +243,10 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
         return accepted;
     }
 
-    /// <summary>Hands claimed items to idle workers of their kind while a thread is free.</summary>
+    /// <summary>Hands claimed items to free threads, each to its actor of the item's kind.</summary>
     private void Dispatch()
     {
-        while (_running < _threads && _claimed.Count > 0)
+        while (_freeSlots.Count > 0 && _claimed.Count > 0)
         {
             var item = _claimed.Dequeue();
             PassContext ctx;
@@ -262,8 +259,7 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
                 _inFlight.Remove(item.Id);
                 continue;
             }
-            IdleWorker(item.Kind).Tell(new NodeMessages.Work(item, ctx, _stop.Token));
-            _running++;
+            WorkerIn(_freeSlots.Pop(), item.Kind).Tell(new NodeMessages.Work(item, ctx, _stop.Token));
         }
     }
 
@@ -271,7 +267,7 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
     private void GiveBack()
     {
         GiveBack(passId: null);
-        if (_inFlight.Count == 0 && _running == 0) Finish(null);
+        if (_inFlight.Count == 0 && _freeSlots.Count == _threads) Finish(null);
     }
 
     /// <summary>Gives back the claimed items no worker started (of one pass, or all).</summary>

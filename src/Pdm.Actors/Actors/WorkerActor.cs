@@ -4,7 +4,7 @@ using Pdm.Ledger;
 namespace Pdm.Actors;
 
 /// <summary>
-/// What DirectoryActor, FileCopyActor and DirectoryFinalizer share: they run on the pdm-io dispatcher
+/// What DirectoryActor, FileCopyActor and DirectoryFinalizer share: they run on one of the node's worker threads
 /// (dedicated threads: file work blocks in system calls), take one claimed item at a time from the
 /// feeder, run it to its end, and hand the result to the completion writer, which commits it with the
 /// item (the item is in flight until then). A failure that is not a file's (a bug, a corrupt payload)

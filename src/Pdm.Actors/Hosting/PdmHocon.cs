@@ -6,13 +6,14 @@ namespace Pdm.Actors;
 public static class PdmHocon
 {
     /// <summary>
-    /// DirectoryActor, FileCopyActor, DirectoryFinalizer, SplitFileActor: Akka's PinnedDispatcher, a
-    /// thread of its own for every worker (the feeder makes at most --threads of each type, on demand,
-    /// and keeps at most --threads items running). Not a ForkJoinDispatcher of --threads threads: its
-    /// pool wakes at most as many threads as there are cores for a burst of work, and the rest of the
-    /// burst waits for one of those to finish, however long it blocks. Measured here (2 cores,
-    /// --threads 8): four files of 256 MiB copied two at a time; on NFS or Lustre, where a thread
-    /// mostly waits for the server, that caps a node's concurrency at its core count.
+    /// The settings (throughput, thread type) of the dispatchers of a node's --threads worker threads,
+    /// where DirectoryActor, FileCopyActor, DirectoryFinalizer and SplitFileActor run: one dispatcher of
+    /// one dedicated thread per thread (<see cref="WorkerThreads"/>). Not one ForkJoinDispatcher of
+    /// --threads threads: its pool wakes at most as many threads as there are cores for a burst of
+    /// work, and the rest of the burst waits for one of those to finish, however long it blocks.
+    /// Measured here (2 cores, --threads 8): four files of 256 MiB copied two at a time; on NFS or
+    /// Lustre, where a thread mostly waits for the server, that caps a node's concurrency at its core
+    /// count. Nor a PinnedDispatcher, which gives every actor a thread: up to four per --threads.
     /// </summary>
     public const string IoDispatcher = "akka.actor.pdm-io";
 
@@ -31,9 +32,14 @@ public static class PdmHocon
           log-dead-letters = off
           log-dead-letters-during-shutdown = off
           actor {
-            # A background thread for each worker (what Akka's PinnedDispatcher always makes).
+            # The node's worker threads' settings: each of the --threads threads is a dispatcher of
+            # its own, of one dedicated background thread, with these settings (see WorkerThreads).
             pdm-io {
-              type = PinnedDispatcher
+              type = ForkJoinDispatcher
+              dedicated-thread-pool {
+                thread-count = 1
+                threadtype = background
+              }
             }
             pdm-ledger {
               type = PinnedDispatcher
