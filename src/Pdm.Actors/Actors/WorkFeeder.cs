@@ -8,7 +8,8 @@ namespace Pdm.Actors;
 /// The heart of a mover node: claims leased work items from the ledger on demand and hands each to a
 /// free one of the node's --threads worker threads (<see cref="WorkerThreads"/>), to that thread's
 /// actor of the item's kind (DirectoryActor, FileCopyActor, DirectoryFinalizer, SplitFileActor, made
-/// on first need): one item per thread at a time, so any mix of items keeps --threads threads busy.
+/// on first need): one running per thread and one waiting behind it, so any mix of items keeps
+/// --threads threads busy and a thread goes on to its next item without waiting for the feeder.
 /// Items stay in flight until the completion writer has committed them. It renews its leases by
 /// heartbeat, makes expired leases of other nodes claimable again, and polls with a backoff when there
 /// is nothing to claim (a commit, which may have made work ready, wakes it at once). On
@@ -28,7 +29,8 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
     private readonly PassContexts _contexts;
     private readonly CancellationTokenSource _stop = new();
     private readonly Queue<WorkItem> _claimed = new();
-    private readonly Stack<int> _freeSlots = new(); // worker threads with no item
+    private int[] _given = []; // per worker thread: items handed to it that it has not finished
+    private int _givenTotal;
     private readonly Dictionary<(int Slot, string Type), IActorRef> _workers = [];
     private readonly Dictionary<IActorRef, int> _slotOf = [];
     private string[] _slotDispatchers = [];
@@ -79,13 +81,16 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
             case Cluster.Notices.PassChanged c:
                 Guarded(() =>
                 {
-                    // Paused, cancelled, ended: what this node claimed of it and no worker started goes back now.
+                    // Paused, cancelled, ended: what this node claimed of it and no worker started goes back now
+                    // (what waits on a worker thread, when that thread comes to it).
+                    _node.Hold(c.PassId, held: c.Status != PassStatus.Running);
                     if (c.Status != PassStatus.Running) GiveBack(c.PassId);
                     Feed();
                 });
                 break;
             case NodeMessages.WorkerReady r:
-                _freeSlots.Push(_slotOf[r.Worker]);
+                _given[_slotOf[r.Worker]]--;
+                _givenTotal--;
                 Guarded(Feed);
                 break;
             case NodeMessages.Committed c:
@@ -131,7 +136,7 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
     protected override void PreStart()
     {
         _slotDispatchers = WorkerThreads.Register(Context.System, Self.Path.Name, _threads);
-        for (int slot = _threads - 1; slot >= 0; slot--) _freeSlots.Push(slot); // slot 0 first: a short pass starts few threads
+        _given = new int[_threads];
         var writer = Context.ActorOf(CompletionWriter.Props(_node, Self), "writer");
         _node.Writer = writer;
         var now = DateTimeOffset.UtcNow;
@@ -243,10 +248,14 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
         return accepted;
     }
 
-    /// <summary>Hands claimed items to free threads, each to its actor of the item's kind.</summary>
+    /// <summary>
+    /// Hands claimed items to the worker threads, each to its actor of the item's kind: first one to
+    /// every thread, then a second queued behind it (<see cref="PerThread"/>), so a thread that finishes
+    /// an item starts the next at once instead of sleeping until the feeder hears of it.
+    /// </summary>
     private void Dispatch()
     {
-        while (_freeSlots.Count > 0 && _claimed.Count > 0)
+        while (_claimed.Count > 0 && LeastBusyThread() is int slot)
         {
             var item = _claimed.Dequeue();
             PassContext ctx;
@@ -259,15 +268,29 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
                 _inFlight.Remove(item.Id);
                 continue;
             }
-            WorkerIn(_freeSlots.Pop(), item.Kind).Tell(new NodeMessages.Work(item, ctx, _stop.Token));
+            WorkerIn(slot, item.Kind).Tell(new NodeMessages.Work(item, ctx, _stop.Token));
+            _given[slot]++;
+            _givenTotal++;
         }
+    }
+
+    /// <summary>Items a worker thread holds at most: one running, one waiting in its actor's mailbox.</summary>
+    private const int PerThread = 2;
+
+    /// <summary>The thread with the fewest items (the first of them: a short pass starts few threads), if it can take one more.</summary>
+    private int? LeastBusyThread()
+    {
+        int best = 0;
+        for (int slot = 1; slot < _given.Length; slot++)
+            if (_given[slot] < _given[best]) best = slot;
+        return _given[best] < PerThread ? best : null;
     }
 
     /// <summary>Draining: what no worker started goes back at once; the answer waits for what is in flight.</summary>
     private void GiveBack()
     {
         GiveBack(passId: null);
-        if (_inFlight.Count == 0 && _freeSlots.Count == _threads) Finish(null);
+        if (_inFlight.Count == 0 && _givenTotal == 0) Finish(null);
     }
 
     /// <summary>Gives back the claimed items no worker started (of one pass, or all).</summary>

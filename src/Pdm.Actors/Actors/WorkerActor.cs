@@ -34,6 +34,15 @@ public abstract class WorkerActor(NodeContext node) : UntypedActor
         var item = work.Item;
         try
         {
+            if (work.Stop.IsCancellationRequested || Node.IsHeld(item.PassId))
+            {
+                // It waited behind another item on this thread while the node began to drain, or its pass
+                // was paused or cancelled: it never started, and goes back as if it had not been handed out.
+                Node.Ledger.Release(Node.Id, [item.Id]);
+                Sender.Tell(new NodeMessages.Committed([item.Id]));
+                Sender.Tell(new NodeMessages.WorkerReady(Self, item.Kind));
+                return;
+            }
             var outcome = Run(work.Context, item, work.Stop);
             Node.Writer.Tell(new NodeMessages.Completed(item, outcome));
         }
@@ -108,6 +117,25 @@ public sealed class NodeContext(string id, ILedger ledger, NodeOptions options, 
     public void CheckLease(long itemId)
     {
         if (DateTime.UtcNow >= LeaseFence || _lost.ContainsKey(itemId)) throw new LeaseExpiredException(Id);
+    }
+
+    private volatile HashSet<long> _held = [];
+
+    /// <summary>
+    /// Whether a pass is paused, cancelled or ended, as the feeder last heard: an item of it that waits
+    /// behind another on a worker thread is given back instead of started.
+    /// </summary>
+    public bool IsHeld(long passId)
+    {
+        var held = _held;
+        return held.Count > 0 && held.Contains(passId);
+    }
+
+    /// <summary>Set by the feeder when it hears a pass changed state (rarely: a copy replaces the set).</summary>
+    public void Hold(long passId, bool held)
+    {
+        var next = new HashSet<long>(_held);
+        if (held ? next.Add(passId) : next.Remove(passId)) _held = next;
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> _lost = new();
