@@ -202,6 +202,9 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
             foreach (var item in _node.Ledger.Claim(_node.Id, room, _node.Options.Lease, _onlyPass, _refusedPasses))
             {
                 _inFlight.Add(item.Id);
+                // The ledger hands out items of running passes only: a pass held on an older notice runs
+                // again (a lost or late notice must not have this node give its items back forever).
+                if (_node.IsHeld(item.PassId)) _node.Hold(item.PassId, held: false);
                 if (!Accepts(item.PassId))
                 {
                     _node.Ledger.Release(_node.Id, [item.Id]);

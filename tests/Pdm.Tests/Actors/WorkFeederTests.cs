@@ -88,4 +88,40 @@ public sealed class WorkFeederTests : IDisposable
         }
         Tools.AssertTreesEqual(_tmp["src"], _tmp["dst"]);
     }
+
+    [Fact]
+    public async Task APausedPassStartsNothingMoreAndRunsAgainWhenTheLedgerSaysSoEvenIfTheNoticeIsLost()
+    {
+        var (ledger, pass) = NewPass("small", 0.3);
+        using (ledger)
+        {
+            await using var host = Host();
+            var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = 2 }, m => Assert.Fail(m), pass);
+            while (ledger.GetPassState(pass)!.Counters.FilesCopied < 100)
+            {
+                Assert.False(node.Finished.IsCompleted, "the pass ended before it could be paused");
+                await Task.Delay(5);
+            }
+            // Paused as its coordinator does it: the ledger first, then the notice. What runs finishes; what
+            // was claimed, and what waits behind it on a worker thread, goes back unstarted.
+            ledger.SetPassStatus(pass, PassStatus.Paused);
+            host.System.EventStream.Publish(new Pdm.Cluster.Notices.PassChanged(pass, PassStatus.Paused));
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (Leased(pass) > 0 && DateTime.UtcNow < until) await Task.Delay(10);
+            Assert.Equal(0, Leased(pass));
+            long copied = ledger.GetPassState(pass)!.Counters.FilesCopied;
+            await Task.Delay(500);
+            Assert.Equal(copied, ledger.GetPassState(pass)!.Counters.FilesCopied);
+            Assert.False(node.Finished.IsCompleted, "a paused pass is waited for");
+
+            // Resumed in the ledger, and the notice never comes (pub-sub in a cluster delivers at most once):
+            // the node claims the pass's items again and must run them, not give them back forever.
+            ledger.SetPassStatus(pass, PassStatus.Running);
+            Assert.Same(node.Finished, await Task.WhenAny(node.Finished, Task.Delay(TimeSpan.FromSeconds(60))));
+            await node.Finished;
+            Assert.Equal(PassStatus.Completed, ledger.GetPassState(pass)!.Status);
+            Assert.Equal(0, ledger.GetPassState(pass)!.Counters.Failed);
+        }
+        Tools.AssertTreesEqual(_tmp["src"], _tmp["dst"]);
+    }
 }
