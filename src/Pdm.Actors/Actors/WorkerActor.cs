@@ -34,22 +34,14 @@ public abstract class WorkerActor(NodeContext node) : UntypedActor
         var item = work.Item;
         try
         {
-            if (work.Stop.IsCancellationRequested || Node.IsHeld(item.PassId))
-            {
-                // It waited behind another item on this thread while the node began to drain, or its pass
-                // was paused or cancelled: it never started, and goes back as if it had not been handed out.
-                Node.Ledger.Release(Node.Id, [item.Id]);
-                Sender.Tell(new NodeMessages.Committed([item.Id]));
-                Sender.Tell(new NodeMessages.WorkerReady(Self, item.Kind));
-                return;
-            }
-            var outcome = Run(work.Context, item, work.Stop);
-            Node.Writer.Tell(new NodeMessages.Completed(item, outcome));
+            // It waited behind another item on this thread while the node began to drain, or its pass
+            // was paused or cancelled: it never starts, and goes back as if it had not been handed out.
+            if (work.Stop.IsCancellationRequested || Node.IsHeld(item.PassId)) GiveBack(item);
+            else Node.Writer.Tell(new NodeMessages.Completed(item, Run(work.Context, item, work.Stop)));
         }
         catch (OperationCanceledException) when (work.Stop.IsCancellationRequested)
         {
-            Node.Ledger.Release(Node.Id, [item.Id]); // stopped at a safe point: another attempt carries on
-            Sender.Tell(new NodeMessages.Committed([item.Id]));
+            GiveBack(item); // stopped at a safe point: another attempt carries on
         }
         catch (LeaseExpiredException e)
         {
@@ -78,6 +70,13 @@ public abstract class WorkerActor(NodeContext node) : UntypedActor
             Node.Writer.Tell(new NodeMessages.Completed(item, outcome));
         }
         Sender.Tell(new NodeMessages.WorkerReady(Self, item.Kind));
+    }
+
+    /// <summary>The item goes back to the ledger for another attempt, and leaves this node.</summary>
+    private void GiveBack(WorkItem item)
+    {
+        Node.Ledger.Release(Node.Id, [item.Id]);
+        Sender.Tell(new NodeMessages.Committed([item.Id]));
     }
 }
 

@@ -35,6 +35,16 @@ public sealed class WorkFeederTests : IDisposable
         return (ledger, pass);
     }
 
+    /// <summary>Waits until the pass has copied some files, failing if it ended first (then there is nothing left to interrupt).</summary>
+    private static async Task UntilCopied(SqliteLedger ledger, long pass, MoverNode node, int files, string why)
+    {
+        while (ledger.GetPassState(pass)!.Counters.FilesCopied < files)
+        {
+            Assert.False(node.Finished.IsCompleted, why);
+            await Task.Delay(5);
+        }
+    }
+
     private static MoverHost Host() =>
         MoverHost.StartAsync(new MoverHostOptions(Akka.Configuration.Config.Empty, Journal: null)).GetAwaiter().GetResult();
 
@@ -68,11 +78,7 @@ public sealed class WorkFeederTests : IDisposable
             await using (var host = Host())
             {
                 var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = 2 }, m => Assert.Fail(m), pass);
-                while (ledger.GetPassState(pass)!.Counters.FilesCopied < 100)
-                {
-                    Assert.False(node.Finished.IsCompleted, "the pass ended before it could be drained");
-                    await Task.Delay(5);
-                }
+                await UntilCopied(ledger, pass, node, 100, "the pass ended before it could be drained");
                 await node.DrainAsync();
                 Assert.Equal(0, Leased(pass));
                 Assert.Equal(PassStatus.Running, ledger.GetPassState(pass)!.Status); // handed back, not ended
@@ -97,11 +103,7 @@ public sealed class WorkFeederTests : IDisposable
         {
             await using var host = Host();
             var node = MoverNode.Start(host.System, ledger, NodeOptions.Default with { Threads = 2 }, m => Assert.Fail(m), pass);
-            while (ledger.GetPassState(pass)!.Counters.FilesCopied < 100)
-            {
-                Assert.False(node.Finished.IsCompleted, "the pass ended before it could be paused");
-                await Task.Delay(5);
-            }
+            await UntilCopied(ledger, pass, node, 100, "the pass ended before it could be paused");
             // Paused as its coordinator does it: the ledger first, then the notice. What runs finishes; what
             // was claimed, and what waits behind it on a worker thread, goes back unstarted.
             ledger.SetPassStatus(pass, PassStatus.Paused);
