@@ -10,7 +10,7 @@ public static class NodeMessages
     public sealed record Work(WorkItem Item, PassContext Context, CancellationToken Stop);
 
     /// <summary>Worker to feeder: the item is handed on (to the writer, or back to the ledger); send the next.</summary>
-    public sealed record WorkerReady(IActorRef Worker, WorkKind Kind);
+    public sealed record WorkerReady(IActorRef Worker);
 
     /// <summary>Worker to writer: the item is done; commit it with its results.</summary>
     public sealed record Completed(WorkItem Item, ItemOutcome Outcome);

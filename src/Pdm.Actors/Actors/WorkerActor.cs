@@ -4,11 +4,12 @@ using Pdm.Ledger;
 namespace Pdm.Actors;
 
 /// <summary>
-/// What DirectoryActor, FileCopyActor and DirectoryFinalizer share: they run on one of the node's worker threads
-/// (dedicated threads: file work blocks in system calls), take one claimed item at a time from the
-/// feeder, run it to its end, and hand the result to the completion writer, which commits it with the
-/// item (the item is in flight until then). A failure that is not a file's (a bug, a corrupt payload)
-/// is recorded against the item, so the pass can finish and the admin sees it.
+/// What DirectoryActor, FileCopyActor, DirectoryFinalizer and SplitFileActor share: they run on one
+/// of the node's worker threads (dedicated threads: file work blocks in system calls), take one
+/// claimed item at a time from the feeder, run it to its end, and hand the result to the completion
+/// writer, which commits it with the item (the item is in flight until then). A failure that is not a
+/// file's (a bug, a corrupt payload) is recorded against the item, so the pass can finish and the
+/// admin sees it.
 /// <para>
 /// The node's actors (these, the feeder, the writer) and the logger are untyped actors with a switch on
 /// the message: a ReceiveActor compiles its handlers into an expression tree the first time each actor
@@ -69,7 +70,7 @@ public abstract class WorkerActor(NodeContext node) : UntypedActor
             outcome.Fail(item.Dir, $"{LedgerNames.WorkKindName(item.Kind)} (internal error)", 0, e.Message);
             Node.Writer.Tell(new NodeMessages.Completed(item, outcome));
         }
-        Sender.Tell(new NodeMessages.WorkerReady(Self, item.Kind));
+        Sender.Tell(new NodeMessages.WorkerReady(Self));
     }
 
     /// <summary>The item goes back to the ledger for another attempt, and leaves this node.</summary>
