@@ -135,6 +135,17 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
+        // Akka stops an actor that fails to start, and its node would wait for it forever: it ends instead.
+        try { Start(); }
+        catch (Exception e)
+        {
+            _stop.Cancel();
+            Finish(e);
+        }
+    }
+
+    private void Start()
+    {
         _slotDispatchers = WorkerThreads.Register(Context.System, Self.Path.Name, _threads);
         _given = new int[_threads];
         var writer = Context.ActorOf(CompletionWriter.Props(_node, Self), "writer");

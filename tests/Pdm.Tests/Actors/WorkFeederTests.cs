@@ -126,4 +126,27 @@ public sealed class WorkFeederTests : IDisposable
         }
         Tools.AssertTreesEqual(_tmp["src"], _tmp["dst"]);
     }
+
+    /// <summary>
+    /// Akka stops an actor whose start fails: a feeder that could not start (here its worker threads'
+    /// dispatchers, on an actor system made without MoverHost's check of them) left its node, and the
+    /// `pdm` waiting on it, hanging for good. The node now ends, with the reason.
+    /// </summary>
+    [Fact]
+    public async Task ANodeWhoseFeederCannotStartEndsWithTheReason()
+    {
+        var (ledger, pass) = NewPass("small", 0.001);
+        using (ledger)
+        {
+            var config = Akka.Configuration.ConfigurationFactory.ParseString("akka.actor.pdm-io.throughput = abc").WithFallback(PdmHocon.Defaults);
+            using var system = Akka.Actor.ActorSystem.Create("feeder-fails", config);
+            var node = MoverNode.Start(system, ledger, NodeOptions.Default with { Threads = 1 }, _ => { }, pass);
+            var ended = await Task.WhenAny(node.Finished, Task.Delay(TimeSpan.FromSeconds(30)));
+            Assert.True(ended == node.Finished, "the node never ended");
+            var e = await Assert.ThrowsAsync<FormatException>(() => node.Finished);
+            Assert.Contains("abc", e.Message);
+            Assert.Empty(ledger.ListNodes());
+            Assert.Equal(0, ledger.GetPassState(pass)!.Counters.FilesCopied);
+        }
+    }
 }
