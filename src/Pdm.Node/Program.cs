@@ -62,7 +62,7 @@ try
     // A node logs at INFO (membership changes, drains, big files' ranges) unless its config says otherwise.
     var akka = config.Akka.WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = INFO"));
     var options = new MoverHostOptions(akka, ledger.Journal, clusterSettings is null ? "pdm-node" : ClusterSettings.SystemName,
-        Cluster: clusterSettings is null ? null : new ClusterNode(clusterSettings, ledger, config));
+        Cluster: clusterSettings is null ? null : new ClusterNode(clusterSettings, ledger, config), ConfigFile: config.File);
     await using var host = await MoverHost.StartAsync(options);
     using var signals = host.StopOn(PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP);
     var node = MoverNode.Start(host.System, ledger, NodeOptions.For(config, n) with { Lease = lease }, m => Console.Error.WriteLine($"Pdm.Node: {m}"),

@@ -103,6 +103,18 @@ public static class LedgerLocation
         }
     }
 
+    /// <summary>
+    /// Removes a ledger file this command has just created and closed, with SQLite's files beside it,
+    /// if no pass was ever admitted to it: a command refused after all leaves no new ledger behind.
+    /// </summary>
+    public static void RemoveUnused(SqlLedger ledger, string path)
+    {
+        bool unused = ledger.ListPasses().Count == 0;
+        ledger.Dispose();
+        if (!unused) return;
+        foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" }) TryDelete(file);
+    }
+
     private static void TryDelete(string path)
     {
         try { File.Delete(path); }

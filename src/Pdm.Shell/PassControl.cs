@@ -49,7 +49,7 @@ public sealed class PassControl(SqlLedger ledger, PdmConfig config)
 
     private async Task<PassCommands.Result> Here(PassInfo pass, PassRequest request)
     {
-        await using var host = await MoverHost.StartAsync(new MoverHostOptions(config.Akka, ledger.Journal));
+        await using var host = await MoverHost.StartAsync(new MoverHostOptions(config.Akka, ledger.Journal, ConfigFile: config.File));
         IPassCommand command = request switch
         {
             PassRequest.Pause => new PassCommands.Pause(pass.Id),

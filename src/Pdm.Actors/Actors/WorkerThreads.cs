@@ -23,21 +23,32 @@ public static class WorkerThreads
     /// <param name="node">a name unique in the actor system (the feeder's): dispatcher ids are the system's</param>
     public static string[] Register(ActorSystem system, string node, int threads)
     {
-        var dispatchers = system.Dispatchers;
-        var settings = system.Settings.Config.GetConfig(PdmHocon.IoDispatcher) ?? Config.Empty;
         var ids = new string[threads];
         for (int slot = 0; slot < threads; slot++)
         {
-            string id = $"{PdmHocon.IoDispatcher}-{node}-{slot}";
-            var config = ConfigurationFactory.ParseString($$"""
-                id = "{{id}}"
-                name = "pdm-io-{{slot}}"
-                executor = fork-join-executor
-                dedicated-thread-pool.thread-count = 1
-                """).WithFallback(settings).WithFallback(dispatchers.DefaultDispatcherConfig);
-            dispatchers.RegisterConfigurator(id, new DispatcherConfigurator(config, dispatchers.Prerequisites));
-            ids[slot] = id;
+            ids[slot] = $"{PdmHocon.IoDispatcher}-{node}-{slot}";
+            system.Dispatchers.RegisterConfigurator(ids[slot], Configurator(system, ids[slot], slot));
         }
         return ids;
+    }
+
+    /// <summary>
+    /// Builds a slot's dispatcher once, unregistered (its thread starts only with a first actor): the
+    /// settings of <c>akka.actor.pdm-io</c> that Akka refuses throw here, when the actor system starts
+    /// and before a pass has begun, not when the node makes its first worker.
+    /// </summary>
+    public static void Check(ActorSystem system) => Configurator(system, $"{PdmHocon.IoDispatcher}-check", 0);
+
+    private static DispatcherConfigurator Configurator(ActorSystem system, string id, int slot)
+    {
+        var dispatchers = system.Dispatchers;
+        var settings = system.Settings.Config.GetConfig(PdmHocon.IoDispatcher) ?? Config.Empty;
+        var config = ConfigurationFactory.ParseString($$"""
+            id = "{{id}}"
+            name = "pdm-io-{{slot}}"
+            executor = fork-join-executor
+            dedicated-thread-pool.thread-count = 1
+            """).WithFallback(settings).WithFallback(dispatchers.DefaultDispatcherConfig);
+        return new DispatcherConfigurator(config, dispatchers.Prerequisites);
     }
 }

@@ -16,8 +16,9 @@ namespace Pdm.Actors;
 /// <param name="Journal">the database of the coordinators' journal (the ledger's own); null: no persistence</param>
 /// <param name="Cluster">a node of a cluster: remoting, membership, the coordinators sharded, the API for `pdm --cluster`</param>
 /// <param name="Client">a `pdm --cluster`: remoting only, and a cluster client to the nodes' API</param>
+/// <param name="ConfigFile">the file the akka { } section came from, named when Akka refuses a setting of it</param>
 public sealed record MoverHostOptions(Config Akka, JournalDatabase? Journal, string Name = "pdm", ClusterNode? Cluster = null,
-    ApiClientSettings? Client = null);
+    ApiClientSettings? Client = null, string? ConfigFile = null);
 
 /// <summary>What a cluster node's host needs beside its settings: the ledger (the coordinators' and the API's) and the node's config.</summary>
 public sealed record ClusterNode(ClusterSettings Settings, ILedger Ledger, Configuration.PdmConfig Config);
@@ -93,7 +94,29 @@ public sealed class MoverHost : IAsyncDisposable, IDisposable
         });
         var provider = services.BuildServiceProvider();
         var hosted = provider.GetServices<IHostedService>().ToList();
-        foreach (var h in hosted) await h.StartAsync(CancellationToken.None);
+        ActorSystem? system = null;
+        try
+        {
+            // What reads an admin's akka { } section first, before anything starts on it: the actor
+            // system, coordinated shutdown's phases, the dispatchers of pdm's actors (their threads start
+            // only with an actor). Akka.Hosting, left to find a refused setting, prints a stack trace.
+            system = provider.GetRequiredService<ActorSystem>();
+            CoordinatedShutdown.Get(system);
+            system.Dispatchers.Lookup(PdmHocon.LedgerDispatcher);
+            WorkerThreads.Check(system);
+            foreach (var h in hosted) await h.StartAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (options.ConfigFile is { } file && RefusedAkkaSettings.Why(e, options.Akka) is { } why)
+        {
+            // A config error like any other (exit 2, the file named), found before a pass has begun.
+            try
+            {
+                if (system is not null) await system.Terminate();
+                await provider.DisposeAsync();
+            }
+            catch (Exception) { } // stopping may need the refused setting too (coordinated shutdown's); its threads are background ones
+            throw new Configuration.ConfigException($"config {file}: {why}");
+        }
         return new MoverHost(provider, hosted, options.Journal is not null);
     }
 

@@ -44,7 +44,7 @@ public sealed class ClusterSession : IDisposable
             var endpoints = ClusterSettings.ParseEndpoints(contacts, "--cluster");
             string local = ApiClientSettings.LocalAddressToward(endpoints[0].Host, endpoints[0].Port);
             var settings = new ApiClientSettings(endpoints, local, config.Cluster.Tls);
-            var host = MoverHost.StartAsync(new MoverHostOptions(config.Akka, Journal: null, Name: "pdm-client", Client: settings))
+            var host = MoverHost.StartAsync(new MoverHostOptions(config.Akka, Journal: null, Name: "pdm-client", Client: settings, ConfigFile: config.File))
                 .GetAwaiter().GetResult();
             _shared = new ClusterSession(host, contacts);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => _shared?.Dispose();

@@ -96,7 +96,7 @@ public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
             }
             Console.Error.WriteLine($"pdm: resuming {LedgerNames.KindName(pass.Kind)} pass {pass.Id}: {ByteNames.Escape(pass.Source)} -> {ByteNames.Escape(pass.Target)}");
             return new PassRunner(ledger, Console, NodeOptions.For(config, threads))
-                .Run(pass, new PassCommands.Resume(pass.Id), MoverHost.StartAsync(new MoverHostOptions(config.Akka, ledger.Journal)));
+                .Run(pass, new PassCommands.Resume(pass.Id), MoverHost.StartAsync(new MoverHostOptions(config.Akka, ledger.Journal, ConfigFile: config.File)));
         }));
         return cmd;
     }

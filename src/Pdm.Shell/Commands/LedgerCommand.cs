@@ -27,7 +27,7 @@ public sealed class LedgerCommand(IConsoleIO console) : PdmCommand(console)
                 version = ledger.SchemaVersion;
                 // The coordinators' journal tables too, now: nodes starting together would race to create them.
                 var config = Config(parse);
-                using var host = MoverHost.StartAsync(new MoverHostOptions(config.Akka, ledger.Journal)).GetAwaiter().GetResult();
+                using var host = MoverHost.StartAsync(new MoverHostOptions(config.Akka, ledger.Journal, ConfigFile: config.File)).GetAwaiter().GetResult();
                 Coordination.JournalTables.EnsureAsync(host.System, TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
             }
             else

@@ -51,13 +51,25 @@ public abstract class PassCommand(IConsoleIO console, PassKind kind, string name
         int threads = Threads(parse, config);
         string ledgerPath = LedgerPath(parse, config);
         // The actor system takes longest to start: it starts while the arguments are checked and the
-        // ledger is opened. Until the coordinator runs it writes nothing, so a refusal leaves no trace.
-        var starting = Task.Run(() => MoverHost.StartAsync(new MoverHostOptions(config.Akka, LedgerLocation.JournalFor(ledgerPath))));
+        // ledger is opened. The pass and its target are made once it has started: a setting of the
+        // config's akka { } that Akka refuses is a config error like any other, and leaves no pass,
+        // target or new ledger behind.
+        var starting = Task.Run(() => MoverHost.StartAsync(new MoverHostOptions(config.Akka, LedgerLocation.JournalFor(ledgerPath), ConfigFile: config.File)));
         try
         {
             var pair = PassAdmission.Check(config, kind, parse.GetValue(_paths)!, options);
-            if (!PostgresLedger.IsUri(ledgerPath)) config.CheckWritable(ByteNames.FromString(ledgerPath), "the ledger");
+            if (!PostgresLedger.IsUri(ledgerPath))
+            {
+                config.CheckWritable(ByteNames.FromString(ledgerPath), "the ledger");
+            }
+            bool newLedger = !PostgresLedger.IsUri(ledgerPath) && !File.Exists(ledgerPath);
             using var ledger = LedgerLocation.OpenWritable(ledgerPath, LedgerIsDefault(parse, config), threads);
+            try { starting.GetAwaiter().GetResult(); } // before the pass and its target are made
+            catch (ConfigException) when (newLedger)
+            {
+                LedgerLocation.RemoveUnused(ledger, ledgerPath);
+                throw;
+            }
             var (pass, resumed, _) = PassAdmission.Admit(ledger, kind, pair, options);
             if (!parse.GetValue(_detach)) Console.Error.WriteLine(resumed
                 ? $"pdm: resuming {name} pass {pass.Id}: {pair.SourceText} -> {pair.TargetText}"

@@ -34,11 +34,15 @@ public sealed class WriteProtectionTests : IDisposable
     private void AssertRefused(string message, params string[] args)
     {
         string before = Tools.Listing(_tmp.Root);
-        var r = Pdm(args);
-        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.Stderr}");
-        var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(message, line);
+        AssertOneLineRefusal(Pdm(args), message);
         Assert.Equal(before, Tools.Listing(_tmp.Root));
+    }
+
+    /// <summary>Exit 2 and one line on stderr that says <paramref name="message"/>.</summary>
+    private static void AssertOneLineRefusal(Tools.Result r, string message)
+    {
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.Stderr}");
+        Assert.Contains(message, Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
     }
 
     [Fact]
@@ -94,6 +98,44 @@ public sealed class WriteProtectionTests : IDisposable
     {
         File.WriteAllText(_config, hocon);
         AssertRefused($"config {_config}: {message}", "copy", _tmp["panda/projects"], _tmp["badger/x"]);
+    }
+
+    /// <summary>
+    /// Akka reads its own settings only when the actor system starts, after pdm has read the file: a
+    /// value it refuses is still a config error (exit 2, one line, the key named), and the pass, its
+    /// target are made only after that start. It was an internal error (exit 70, a stack trace on
+    /// stdout, the pass admitted); a bad dispatcher setting hung the copy for good. A new ledger is
+    /// created while the actor system starts (its schema costs as long), and removed again: all that
+    /// stays is its directory's mtime.
+    /// </summary>
+    [Theory]
+    [InlineData("akka.loglevel = LOUD", "akka.loglevel: Unknown LogLevel: \"LOUD\"")]
+    [InlineData("akka.scheduler.tick-duration = 0ms", "akka.scheduler.tick-duration: ")]
+    [InlineData("akka.actor.pdm-io.throughput = abc", "akka.actor.pdm-io.throughput: The input string 'abc' was not in a correct format")]
+    [InlineData("akka { coordinated-shutdown.phases.service-unbind.timeout = soon }", "akka.coordinated-shutdown.phases.service-unbind.timeout: The input string 'soon'")]
+    [InlineData("akka.actor.pdm-ledger.type = Nonsense", "akka: Could not resolve dispatcher type Nonsense for path akka.actor.pdm-ledger")]
+    public void ASettingAkkaRefusesIsAConfigErrorAndLeavesNothing(string hocon, string message)
+    {
+        File.WriteAllText(_config, hocon);
+        string panda = Tools.Listing(_tmp["panda"]), badger = Tools.Listing(_tmp["badger"]);
+        var r = Pdm("copy", _tmp["panda/projects"], _tmp["badger/x"]);
+        AssertOneLineRefusal(r, $"config {_config}: {message}");
+        Assert.Empty(r.Stdout);
+        Assert.Equal(panda, Tools.Listing(_tmp["panda"]));
+        Assert.Equal(badger, Tools.Listing(_tmp["badger"]));
+        Assert.Empty(Directory.GetFiles(_tmp.Root, "l.db*"));
+    }
+
+    [Fact]
+    public void ASettingAkkaRefusesAdmitsNoPassToALedgerInUse()
+    {
+        Assert.Equal(0, Pdm("copy", "panda:/projects", "badger:/projects").ExitCode);
+        File.AppendAllText(_config, "\nakka.loglevel = LOUD\n");
+        AssertOneLineRefusal(Pdm("copy", "panda:/projects", "badger:/again"), "akka.loglevel: Unknown LogLevel");
+        Assert.False(Directory.Exists(_tmp["badger/again"]), "the refused pass's target was made");
+        var passes = Pdm("passes"); // reads the ledger only: the config's akka { } does not matter
+        Assert.Equal(0, passes.ExitCode);
+        Assert.DoesNotContain("again", passes.Stdout);
     }
 
     [Fact]
