@@ -61,6 +61,27 @@ public static class TreeArguments
         return new TreePair(src, dst, exists);
     }
 
+    /// <summary>
+    /// Refuses a ledger file inside the source or the target (also through another name for the same
+    /// directory): in the source it would change the source and be copied, half-written, with it; in
+    /// the target a delete pass would remove it while it runs, and a verify would report it.
+    /// </summary>
+    public static void CheckLedgerOutside(TreePair pair, string ledgerPath)
+    {
+        // Its directory, or, where that is yet to be made (the default ledger's), the nearest one that exists.
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(ledgerPath));
+        byte[]? real = null;
+        while (directory is not null && (real = Sys.RealPath(ByteNames.FromString(directory), out _)) is null)
+            directory = Path.GetDirectoryName(directory);
+        if (real is null) return;
+        foreach (var (tree, name) in new[] { (pair.Source, "source"), (pair.Target, "target") })
+        {
+            if (name == "target" && !pair.TargetExists) continue; // made by the pass: no ledger can be in it yet
+            if (TreeOverlap.Of(tree, real, targetExists: true) is Overlap.Same or Overlap.TargetInsideSource)
+                throw new UsageException($"the ledger {ledgerPath} is inside the {name} {ByteNames.Escape(tree)}: give --ledger a path outside both trees");
+        }
+    }
+
     /// <summary>Creates the target directory (owner-only until the pass finalizes it).</summary>
     public static void CreateTarget(TreePair pair)
     {

@@ -61,6 +61,7 @@ public abstract class PassCommand(IConsoleIO console, PassKind kind, string name
             if (!PostgresLedger.IsUri(ledgerPath))
             {
                 config.CheckWritable(ByteNames.FromString(ledgerPath), "the ledger");
+                TreeArguments.CheckLedgerOutside(pair, ledgerPath);
             }
             bool newLedger = !PostgresLedger.IsUri(ledgerPath) && !File.Exists(ledgerPath);
             using var ledger = LedgerLocation.OpenWritable(ledgerPath, LedgerIsDefault(parse, config), threads);

@@ -95,6 +95,39 @@ public sealed class BadInputTests : IDisposable
     public void ATargetThatIsAFileIsRefused() =>
         AssertRefused("not a directory", "copy", _tmp["src"], _tmp["src/file"], "--ledger", _tmp["l.db"]);
 
+    // The ledger inside a tree: in the source it changed the source and was copied, half-written, with
+    // it; in the target, a delete pass removed the ledger it was running on (and its journal with it).
+
+    [Theory]
+    [InlineData("copy", "src/l.db", "inside the source")]
+    [InlineData("copy", "src/inner/l.db", "inside the source")]
+    [InlineData("copy", "src/not/yet/l.db", "inside the source")]
+    [InlineData("copy", "dst/l.db", "inside the target")]
+    [InlineData("delete", "dst/l.db", "inside the target")]
+    [InlineData("verify", "dst/deeper/l.db", "inside the target")]
+    [InlineData("mtime", "src/l.db", "inside the source")]
+    public void ALedgerInsideTheSourceOrTheTargetIsRefused(string kind, string ledger, string message)
+    {
+        Directory.CreateDirectory(_tmp["dst/deeper"]);
+        AssertRefused(message, kind, _tmp["src"], _tmp["dst"], "--ledger", _tmp[ledger]);
+    }
+
+    [Fact]
+    public void ALedgerInsideTheTargetThroughABindMountIsRefused()
+    {
+        Directory.CreateDirectory(_tmp["dst"]);
+        string alias = _tmp.BindMount(_tmp["dst"], "alias");
+        AssertRefused("inside the target", "delete", _tmp["src"], _tmp["dst"], "--ledger", Path.Combine(alias, "l.db"));
+    }
+
+    [Fact]
+    public void ALedgerBesideTheTreesIsFine()
+    {
+        var r = Tools.Pdm_("copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["l.db"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Tools.AssertTreesEqual(_tmp["src"], _tmp["dst"]);
+    }
+
     [Fact]
     public void ALedgerInAMissingDirectoryIsRefused() =>
         AssertRefused("cannot create ledger", "copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["nodir/l.db"]);
@@ -104,8 +137,11 @@ public sealed class BadInputTests : IDisposable
         AssertRefused("cannot create ledger", "copy", _tmp["src"], _tmp["dst"], "--ledger", "/proc/pdm-ledger.db");
 
     [Fact]
-    public void ALedgerPathThatIsADirectoryIsRefused() =>
-        AssertRefused("is a directory", "copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["src/inner"]);
+    public void ALedgerPathThatIsADirectoryIsRefused()
+    {
+        Directory.CreateDirectory(_tmp["state"]); // beside the trees: one inside them is refused for that
+        AssertRefused("is a directory", "copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["state"]);
+    }
 
     [Fact]
     public void ALedgerOnAReadOnlyFilesystemIsRefused()
