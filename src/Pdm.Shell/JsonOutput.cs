@@ -120,6 +120,8 @@ public sealed class JsonOutput : IDisposable
         j.WriteBoolean("scanning", view.Scanning);
         if (view.Waiting is null) j.WriteNull("waiting");
         else j.WriteString("waiting", view.Waiting);
+        if (s.StopReason is null) j.WriteNull("stop_reason");
+        else j.WriteString("stop_reason", s.StopReason);
         j.WriteEndObject();
     }
 

@@ -18,10 +18,11 @@ public sealed class PassSummary(IConsoleIO console, Func<long, long, int, IReadO
     public static PassSummary Of(IConsoleIO console, ILedger ledger) => new(console, ledger.Failures,
         (pass, after, limit) => ledger.Report(pass, after, limit).Select(l => new Api.ReportLine(l.Id, l.Action, l.Path, l.Bytes)).ToList());
 
-    /// <summary>The exit status of an ended pass: 0 done, 1 done with failures, 130 cancelled.</summary>
+    /// <summary>The exit status of an ended or stopped pass: 0 done, 1 done with failures, 75 stopped by a full target, 130 interrupted or cancelled.</summary>
     public static int ExitCodeOf(PassState s) => s.Status switch
     {
         PassStatus.Completed when s.Counters.Failed == 0 => ExitCodes.Ok,
+        PassStatus.Interrupted when s.StopReason is not null => ExitCodes.TargetFull,
         PassStatus.Cancelled or PassStatus.Interrupted => ExitCodes.Interrupted,
         _ => ExitCodes.CompletedWithFailures,
     };
@@ -72,6 +73,10 @@ public sealed class PassSummary(IConsoleIO console, Func<long, long, int, IReadO
         foreach (var f in shown) console.Error.WriteLine(FailureLine(f));
         if (c.Failed > shown.Count)
             console.Error.WriteLine($"  ... and {Format.Count(c.Failed - shown.Count)} more: pdm failures {pass.Id}");
+        if (s.Status == PassStatus.Interrupted)
+            console.Error.WriteLine(s.StopReason is { } why
+                ? $"pdm: pass {pass.Id} stopped: {why}; make room, then: pdm resume {pass.Id}"
+                : $"pdm: pass {pass.Id} was interrupted; resume it with: pdm resume {pass.Id}");
         return exit;
     }
 

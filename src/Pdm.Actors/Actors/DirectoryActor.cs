@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Pdm.Actors.Planners;
+using Pdm.Engine;
 using Pdm.Ledger;
 using Pdm.Native;
 
@@ -36,7 +37,11 @@ public sealed class DirectoryActor : WorkerActor
     public static Props Props(NodeContext node, PlannerSet planners) => Akka.Actor.Props.Create(() => new DirectoryActor(node, planners));
 
     protected override ItemOutcome Run(PassContext ctx, WorkItem item, CancellationToken stop) =>
-        Scan(ctx, item, partial => ledger.Checkpoint(Node.Id, item, partial, Node.Options.Lease), stop);
+        Scan(ctx, item, partial =>
+        {
+            TargetFullException.ThrowIfIn(partial); // not recorded: the scan is done again when its pass resumes
+            ledger.Checkpoint(Node.Id, item, partial, Node.Options.Lease);
+        }, stop);
 
     private ItemOutcome Scan(PassContext ctx, WorkItem item, Action<ItemOutcome> checkpoint, CancellationToken cancel)
     {

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Pdm.Engine;
 using Pdm.Ledger;
 
 namespace Pdm.Actors;
@@ -38,7 +39,17 @@ public abstract class WorkerActor(NodeContext node) : UntypedActor
             // It waited behind another item on this thread while the node began to drain, or its pass
             // was paused or cancelled: it never starts, and goes back as if it had not been handed out.
             if (work.Stop.IsCancellationRequested || Node.IsHeld(item.PassId)) GiveBack(item);
-            else Node.Writer.Tell(new NodeMessages.Completed(item, Run(work.Context, item, work.Stop)));
+            else
+            {
+                var outcome = Run(work.Context, item, work.Stop);
+                TargetFullException.ThrowIfIn(outcome);
+                Node.Writer.Tell(new NodeMessages.Completed(item, outcome));
+            }
+        }
+        catch (TargetFullException e)
+        {
+            StopPass(item.PassId, e.Message);
+            GiveBack(item); // done again, whole, when the pass resumes
         }
         catch (OperationCanceledException) when (work.Stop.IsCancellationRequested)
         {
@@ -71,6 +82,18 @@ public abstract class WorkerActor(NodeContext node) : UntypedActor
             Node.Writer.Tell(new NodeMessages.Completed(item, outcome));
         }
         Sender.Tell(new NodeMessages.WorkerReady(Self));
+    }
+
+    /// <summary>
+    /// Interrupts a pass its work cannot carry on (<see cref="TargetFullException"/>): the ledger first
+    /// (no more claims anywhere), then this node and every other at once, as a pause would. Said once,
+    /// by the worker that stopped it.
+    /// </summary>
+    private void StopPass(long passId, string reason)
+    {
+        if (Node.Ledger.StopPass(passId, reason)) Node.Problem($"pass {passId} interrupted: {reason}");
+        Node.Hold(passId, held: true);
+        Cluster.Notices.Publish(Context.System, new Cluster.Notices.PassChanged(passId, PassStatus.Interrupted));
     }
 
     /// <summary>The item goes back to the ledger for another attempt, and leaves this node.</summary>

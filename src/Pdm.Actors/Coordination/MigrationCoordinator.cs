@@ -197,7 +197,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             PassStatus.Cancelled => new PassEvents.PassCancelled(ended),
             PassStatus.Running when _state.Status == PassStatus.Queued => new PassEvents.PassStarted(ledger.StartedAt ?? now),
             PassStatus.Running => new PassEvents.PassResumed(now),
-            PassStatus.Interrupted => new PassEvents.PassInterrupted(now, "stopped by the process running it"),
+            PassStatus.Interrupted => new PassEvents.PassInterrupted(now, ledger.StopReason ?? "stopped by the process running it"),
             PassStatus.Paused => new PassEvents.PassPaused(now),
             _ => null,
         };

@@ -25,6 +25,12 @@ public interface ILedger : IDisposable
     /// </summary>
     bool SetPassStatus(long passId, PassStatus status);
 
+    /// <summary>
+    /// Interrupts a running pass that its own work cannot carry on (its target's filesystem is full),
+    /// saying why until it runs again; false, and nothing changed, if it was not running.
+    /// </summary>
+    bool StopPass(long passId, string reason);
+
     /// <summary>The pass's state, times and exact totals (null if there is no such pass).</summary>
     PassState? GetPassState(long passId);
 

@@ -17,11 +17,13 @@ public enum PassRequest { Pause, Resume, Cancel }
 
 /// <summary>
 /// A pass as the ledger shows it: its state (the projection of its coordinator's journal), its
-/// times, and its exact totals. <see cref="Journaled"/> is the state its coordinator last journaled.
+/// times, and its exact totals. <see cref="Journaled"/> is the state its coordinator last journaled;
+/// <see cref="StopReason"/> why its own work interrupted it (its target full), until it runs again.
 /// </summary>
 public sealed record PassState(
     long PassId, PassStatus Status, PassCounters Counters, DateTimeOffset? CreatedAt, DateTimeOffset? StartedAt,
-    DateTimeOffset? EndedAt, TimeSpan ActiveTime, DateTimeOffset? RunningSince, PassStatus? Journaled = null)
+    DateTimeOffset? EndedAt, TimeSpan ActiveTime, DateTimeOffset? RunningSince, PassStatus? Journaled = null,
+    string? StopReason = null)
 {
     public static PassState Initial(long passId) => new(passId, PassStatus.Queued, default, null, null, null, TimeSpan.Zero, null);
 

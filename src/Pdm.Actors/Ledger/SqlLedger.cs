@@ -153,6 +153,18 @@ public abstract class SqlLedger : ILedger
         });
     }
 
+    public bool StopPass(long passId, string reason)
+    {
+        return Write(tx =>
+        {
+            if (tx.Exec("UPDATE passes SET stop_reason = @r WHERE id = @id AND state = 'running'", ("@r", reason), ("@id", passId)) != 1
+                || !SetStatus(tx, passId, PassStatus.Interrupted, Now()))
+                return false;
+            tx.Commit();
+            return true;
+        });
+    }
+
     /// <summary>
     /// Moves a pass to <paramref name="status"/> and keeps its times: when it first ran, since when it
     /// runs, how long it ran before, when it ended. A pass that ended stays ended: a late Ctrl-C or a
@@ -169,7 +181,8 @@ public abstract class SqlLedger : ILedger
                 running_since = CASE WHEN @running = 1 THEN COALESCE(running_since, @now) ELSE NULL END,
                 active_ms = CASE WHEN @running = 0 AND running_since IS NOT NULL AND @now > running_since
                                  THEN active_ms + (@now - running_since) ELSE active_ms END,
-                ended_at = CASE WHEN @ends = 1 THEN @now ELSE ended_at END
+                ended_at = CASE WHEN @ends = 1 THEN @now ELSE ended_at END,
+                stop_reason = CASE WHEN @running = 1 THEN NULL ELSE stop_reason END
              WHERE id = @id AND state NOT IN ('completed', 'failed', 'cancelled')
             """, ("@s", LedgerNames.StatusName(status)), ("@running", running ? 1 : 0), ("@ends", ends ? 1 : 0), ("@now", now), ("@id", passId)) == 1;
     }
@@ -179,13 +192,14 @@ public abstract class SqlLedger : ILedger
         return Read(s =>
         {
             PassState state;
-            using (var r = s.Rows("SELECT state, created_at, started_at, ended_at, active_ms, running_since, journaled FROM passes WHERE id = @id",
+            using (var r = s.Rows("SELECT state, created_at, started_at, ended_at, active_ms, running_since, journaled, stop_reason FROM passes WHERE id = @id",
                        ("@id", passId)))
             {
                 if (!r.Read()) return null;
                 DateTimeOffset? T(int i) => r.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
                 state = new PassState(passId, LedgerNames.ParseStatus(r.GetString(0)), default, T(1), T(2), T(3),
-                    TimeSpan.FromMilliseconds(r.GetInt64(4)), T(5), r.IsDBNull(6) ? null : LedgerNames.ParseStatus(r.GetString(6)));
+                    TimeSpan.FromMilliseconds(r.GetInt64(4)), T(5), r.IsDBNull(6) ? null : LedgerNames.ParseStatus(r.GetString(6)),
+                    r.IsDBNull(7) ? null : r.GetString(7));
             }
             return state with { Counters = Totals(s, passId) };
         });

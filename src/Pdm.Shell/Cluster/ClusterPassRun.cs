@@ -42,7 +42,8 @@ public sealed class ClusterPassRun(IConsoleIO console, ClusterSession session)
         while (true)
         {
             var view = source.Pass(passId);
-            if (view.State.IsFinished)
+            // Ended, or stopped until someone resumes it (its target full): following it longer shows nothing new.
+            if (view.State.IsFinished || view.State.Status == PassStatus.Interrupted)
             {
                 progress.Clear();
                 return PassSummary.Of(console, source).Print(view.Pass, view.State);

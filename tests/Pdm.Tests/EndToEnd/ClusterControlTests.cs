@@ -62,6 +62,33 @@ public sealed class ClusterControlTests : IDisposable
     }
 
     [Fact]
+    public void AFullTargetStopsThePassOnEveryNodeAndItCarriesOnOnceThereIsRoom()
+    {
+        Assert.True(Tools.IsRoot, "this test runs as root, as CI does (it mounts a tmpfs)");
+        string src = BuildSource(scale: 0.02); // 2,000 files, 15 MiB
+        string mount = _tmp.MountTmpfs("small-target", "size=3m"), dst = Path.Combine(mount, "dst");
+        using var cluster = new TestCluster(_tmp, 2);
+        cluster.StartAll();
+        var copy = cluster.Pdm("copy", src, dst);
+        Assert.True(copy.ExitCode == 75, $"copy: exit {copy.ExitCode}\n{copy.Stdout}{copy.Stderr}\n{cluster.Logs()}");
+        Assert.Matches(@"pdm: pass 1 stopped: the target's filesystem is full: .*No space left on device \(errno 28\); make room, then: pdm resume 1\n*$", copy.Stderr);
+        Assert.Contains("pass 1 interrupted: the target's filesystem is full", cluster.Logs()); // said by the node that met it
+        Thread.Sleep(1500); // nothing more is claimed of it on any node
+        var stopped = cluster.Status(1);
+        Assert.Equal("interrupted", stopped.GetProperty("state").GetString());
+        Assert.Equal(0, stopped.GetProperty("failures").GetInt64());
+        Assert.Empty(Tools.Temporaries(dst));
+
+        Assert.Equal(0, Tools.Run("mount", ["-o", "remount,size=256m", mount]).ExitCode);
+        var resume = cluster.Pdm("resume", "1");
+        Assert.True(resume.ExitCode == 0, resume.Stderr);
+        var follow = cluster.Pdm("status", "1", "--follow");
+        Assert.True(follow.ExitCode == 0, follow.Stdout + follow.Stderr + cluster.Logs());
+        Tools.AssertTreesEqual(src, dst);
+        Assert.Equal(JsonValueKind.Null, cluster.Status(1).GetProperty("stop_reason").ValueKind);
+    }
+
+    [Fact]
     public void ANodeRefusesAPassItsOwnConfigDoesNotLetItWrite()
     {
         string src = BuildSource(), dst = _tmp["dst"];

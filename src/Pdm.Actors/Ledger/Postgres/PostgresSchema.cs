@@ -2,7 +2,7 @@ namespace Pdm.Ledger.Postgres;
 
 /// <summary>
 /// The ledger's schema on PostgreSQL, as numbered migrations (`pdm ledger migrate` applies the missing
-/// ones). The same tables and meanings as SQLite's (<see cref="SqliteSchema"/> at version 6), in
+/// ones). The same tables and meanings as SQLite's (<see cref="SqliteSchema"/> at version 6; its version 8 is version 2 here), in
 /// PostgreSQL's types: every integer 64 bits, names and paths bytea. (SQLite's version 7 added the
 /// nodes' address and figures, which version 1 here has from the start.)
 /// </summary>
@@ -136,6 +136,10 @@ internal static class PostgresSchema
                 at      BIGINT NOT NULL
             );
             CREATE INDEX pass_requests_by_pass ON pass_requests (pass_id, id);
+            """),
+        // As SQLite's version 8: why a pass's own work stopped it (its target full), until it runs again.
+        (2, """
+            ALTER TABLE passes ADD COLUMN stop_reason TEXT;
             """),
     ];
 
