@@ -91,14 +91,17 @@ public static class LedgerLocation
             int e = Sys.CheckWritable(ByteNames.FromString(parent));
             if (e != 0) throw new UsageException($"cannot create ledger {path}: {parent}: {Sys.ErrorMessage(e)}");
         }
+        bool existed = File.Exists(path);
         try
         {
             return SqliteLedger.Open(path);
         }
-        catch (LedgerUnavailableException x) when (!File.Exists(path) || new FileInfo(path).Length == 0)
+        catch (LedgerUnavailableException x) when (!existed || new FileInfo(path).Length == 0)
         {
-            // Where no file can be made (/proc, a full disk) nothing was there to read: refused input.
-            if (File.Exists(path) && new FileInfo(path).Length == 0) TryDelete(path);
+            // Where no ledger can be made (/proc, a full disk) nothing was there to read: refused input,
+            // and what was begun of it goes (a full disk leaves a first page and a write-ahead log).
+            if (!existed) RemoveFiles(path);
+            else TryDelete(path);
             throw new UsageException($"cannot create ledger {path}: {x.InnerException?.Message ?? x.Message}");
         }
     }
@@ -112,6 +115,12 @@ public static class LedgerLocation
         bool unused = ledger.ListPasses().Count == 0;
         ledger.Dispose();
         if (!unused) return;
+        RemoveFiles(path);
+    }
+
+    /// <summary>A SQLite database's file and the files SQLite keeps beside it.</summary>
+    private static void RemoveFiles(string path)
+    {
         foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" }) TryDelete(file);
     }
 

@@ -67,10 +67,16 @@ public sealed class PassRunner(ILedger ledger, IConsoleIO console, NodeOptions o
         host.System.Scheduler.Advanced.ScheduleOnce(ReconcileAfter, () => host.ReconcileInBackground(ledger), timers);
 
         var progress = new ProgressReporter(console);
-        while (!node.Finished.Wait(progress.Interval))
+        while (await Task.WhenAny(node.Finished, Task.Delay(progress.Interval)) != node.Finished)
             progress.Show(ledger.GetPassState(pass.Id)!);
         progress.Clear();
-        await node.Finished; // a ledger that failed under way ends here (exit 3)
+        try { await node.Finished; }
+        catch (Exception e) when (e is Ledger.Sqlite.SqliteError or LedgerUnavailableException)
+        {
+            // The ledger failed under way (its disk full, an I/O error): what was committed stands.
+            throw new LedgerUnavailableException($"the ledger failed: {e.Message}; pass {pass.Id} keeps what it committed: " +
+                $"once the ledger can be written, resume with: pdm resume {pass.Id}", e);
+        }
 
         if (host.StoppedBy is not null)
         {

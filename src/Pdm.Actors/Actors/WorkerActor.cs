@@ -63,11 +63,12 @@ public abstract class WorkerActor(NodeContext node) : UntypedActor
             catch (Exception again) when (again is LedgerUnavailableException or Ledger.Sqlite.SqliteError) { }
             Sender.Tell(new NodeMessages.Committed([item.Id]));
         }
-        catch (LedgerUnavailableException e)
+        catch (Exception e) when (e is LedgerUnavailableException or Ledger.Sqlite.SqliteError)
         {
-            // The ledger went away while the item ran (a scan's checkpoint): nothing of it is recorded as
-            // a failure. The node stops renewing its lease, which expires, and the item is done again.
-            Node.Problem($"work item {item.Id}: {e.Message}; it will be done again");
+            // The ledger went away or failed while the item ran (a scan's checkpoint; its disk full):
+            // nothing of it is recorded as a failure. The node stops renewing its lease, which expires,
+            // and the item is done again.
+            Node.Problem($"work item {item.Id}: ledger: {e.Message}; it will be done again");
             Sender.Tell(new NodeMessages.Committed([item.Id]));
         }
         catch (Exception e) when (e is LeaseLostException or MaxDeleteExceededException)
