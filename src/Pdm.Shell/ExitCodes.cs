@@ -14,16 +14,16 @@ public static class ExitCodes
     /// <summary>pdm itself failed (a bug): the message says where; the pass can be resumed.</summary>
     public const int InternalError = 70;
     /// <summary>
-    /// The pass was stopped by its target: the filesystem is full or a quota is used up (EX_TEMPFAIL of
-    /// sysexits.h). Nothing was recorded as failed for it; it is resumed once there is room.
+    /// The pass stopped itself: its target's filesystem is full, over a quota or read-only (EX_TEMPFAIL
+    /// of sysexits.h). Nothing was recorded as failed for it; it is resumed once the target can be written.
     /// </summary>
-    public const int TargetFull = 75;
+    public const int TargetUnwritable = 75;
     /// <summary>Interrupted (Ctrl-C, SIGTERM); the pass can be resumed.</summary>
     public const int Interrupted = 130;
 
     public const string Help = """
         Exit status: 0 done; 1 done with failures (listed by `pdm failures ID`); 2 bad usage or refused,
-        nothing written; 3 ledger unreachable; 70 internal error (a bug); 75 stopped, the target full (make room,
-        then `pdm resume ID`); 130 interrupted (resume with `pdm resume ID`) or cancelled.
+        nothing written; 3 ledger unreachable; 70 internal error (a bug); 75 stopped, the target full or read-only
+        (then `pdm resume ID`); 130 interrupted (resume with `pdm resume ID`) or cancelled.
         """;
 }

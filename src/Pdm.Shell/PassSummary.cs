@@ -22,7 +22,7 @@ public sealed class PassSummary(IConsoleIO console, Func<long, long, int, IReadO
     public static int ExitCodeOf(PassState s) => s.Status switch
     {
         PassStatus.Completed when s.Counters.Failed == 0 => ExitCodes.Ok,
-        PassStatus.Interrupted when s.StopReason is not null => ExitCodes.TargetFull,
+        PassStatus.Interrupted when s.StopReason is not null => ExitCodes.TargetUnwritable,
         PassStatus.Cancelled or PassStatus.Interrupted => ExitCodes.Interrupted,
         _ => ExitCodes.CompletedWithFailures,
     };
@@ -75,7 +75,7 @@ public sealed class PassSummary(IConsoleIO console, Func<long, long, int, IReadO
             console.Error.WriteLine($"  ... and {Format.Count(c.Failed - shown.Count)} more: pdm failures {pass.Id}");
         if (s.Status == PassStatus.Interrupted)
             console.Error.WriteLine(s.StopReason is { } why
-                ? $"pdm: pass {pass.Id} stopped: {why}; make room, then: pdm resume {pass.Id}"
+                ? $"pdm: pass {pass.Id} stopped: {why}; resume it once the target can be written: pdm resume {pass.Id}"
                 : $"pdm: pass {pass.Id} was interrupted; resume it with: pdm resume {pass.Id}");
         return exit;
     }

@@ -39,7 +39,7 @@ public sealed class DirectoryActor : WorkerActor
     protected override ItemOutcome Run(PassContext ctx, WorkItem item, CancellationToken stop) =>
         Scan(ctx, item, partial =>
         {
-            TargetFullException.ThrowIfIn(partial); // not recorded: the scan is done again when its pass resumes
+            TargetUnwritableException.ThrowIfIn(partial); // not recorded: the scan is done again when its pass resumes
             ledger.Checkpoint(Node.Id, item, partial, Node.Options.Lease);
         }, stop);
 

@@ -42,11 +42,11 @@ public abstract class WorkerActor(NodeContext node) : UntypedActor
             else
             {
                 var outcome = Run(work.Context, item, work.Stop);
-                TargetFullException.ThrowIfIn(outcome);
+                TargetUnwritableException.ThrowIfIn(outcome);
                 Node.Writer.Tell(new NodeMessages.Completed(item, outcome));
             }
         }
-        catch (TargetFullException e)
+        catch (TargetUnwritableException e)
         {
             StopPass(item.PassId, e.Message);
             GiveBack(item); // done again, whole, when the pass resumes
@@ -86,7 +86,7 @@ public abstract class WorkerActor(NodeContext node) : UntypedActor
     }
 
     /// <summary>
-    /// Interrupts a pass its work cannot carry on (<see cref="TargetFullException"/>): the ledger first
+    /// Interrupts a pass its work cannot carry on (<see cref="TargetUnwritableException"/>): the ledger first
     /// (no more claims anywhere), then this node and every other at once, as a pause would. Said once,
     /// by the worker that stopped it.
     /// </summary>

@@ -18,7 +18,13 @@ public static class PassAdmission
     {
         var (source, target) = Paths(config, paths);
         var pair = TreeArguments.Check(source, target, targetMustExist: kind != PassKind.Copy);
-        if (Writes(kind, options)) config.CheckWritable(pair.Target, "to target");
+        if (Writes(kind, options))
+        {
+            config.CheckWritable(pair.Target, "to target");
+            // Every write would fail: refused now rather than recorded for each file.
+            if (pair.TargetExists && Native.Sys.CheckWritable(pair.Target) == Native.Errno.EROFS)
+                throw new UsageException($"target {pair.TargetText} is on a read-only filesystem");
+        }
         return pair;
     }
 

@@ -26,7 +26,7 @@ public interface ILedger : IDisposable
     bool SetPassStatus(long passId, PassStatus status);
 
     /// <summary>
-    /// Interrupts a running pass that its own work cannot carry on (its target's filesystem is full),
+    /// Interrupts a running pass that its own work cannot carry on (its target full or read-only),
     /// saying why until it runs again; false, and nothing changed, if it was not running.
     /// </summary>
     bool StopPass(long passId, string reason);

@@ -18,7 +18,7 @@ public enum PassRequest { Pause, Resume, Cancel }
 /// <summary>
 /// A pass as the ledger shows it: its state (the projection of its coordinator's journal), its
 /// times, and its exact totals. <see cref="Journaled"/> is the state its coordinator last journaled;
-/// <see cref="StopReason"/> why its own work interrupted it (its target full), until it runs again.
+/// <see cref="StopReason"/> why its own work interrupted it (its target full or read-only), until it runs again.
 /// </summary>
 public sealed record PassState(
     long PassId, PassStatus Status, PassCounters Counters, DateTimeOffset? CreatedAt, DateTimeOffset? StartedAt,

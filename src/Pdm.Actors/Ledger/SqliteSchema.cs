@@ -265,7 +265,7 @@ internal static class SqliteSchema
             CREATE INDEX work_items_by_parent ON work_items (parent_id);
             """),
         // Why a pass was stopped by its own work, to be resumed once the cause is gone (its target's
-        // filesystem full or over quota): shown by `pdm status`, cleared when the pass runs again.
+        // filesystem full, over quota or read-only): shown by `pdm status`, cleared when the pass runs again.
         (8, """
             ALTER TABLE passes ADD COLUMN stop_reason TEXT;
             """),

@@ -152,6 +152,22 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void ATargetOnAReadOnlyFilesystemIsRefusedForWritesOnly()
+    {
+        Assert.True(Tools.IsRoot, "this test runs as root, as CI does (it mounts a read-only tmpfs)");
+        string mount = _tmp.MountTmpfs("ro-target", "size=1m");
+        Directory.CreateDirectory(Path.Combine(mount, "dst"));
+        Assert.Equal(0, Tools.Run("mount", ["-o", "remount,ro", mount]).ExitCode);
+        string dst = Path.Combine(mount, "dst");
+        AssertRefused("is on a read-only filesystem", "copy", _tmp["src"], dst, "--ledger", _tmp["l.db"]);
+        AssertRefused("is on a read-only filesystem", "delete", _tmp["src"], dst, "--ledger", _tmp["l.db"]);
+        var verify = Tools.Pdm_("verify", _tmp["src"], dst, "--ledger", _tmp["l.db"]); // reads only
+        Assert.True(verify.ExitCode == 1, $"verify: exit {verify.ExitCode}: {verify.Stderr}"); // it differs
+        var dryRun = Tools.Pdm_("copy", _tmp["src"], dst, "--ledger", _tmp["l.db"], "--dry-run");
+        Assert.True(dryRun.ExitCode == 0, $"dry run: exit {dryRun.ExitCode}: {dryRun.Stderr}");
+    }
+
+    [Fact]
     public void BadThreadCountsAreRefused() =>
         AssertRefused("--threads", "copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["l.db"], "--threads", "0");
 

@@ -71,7 +71,7 @@ public sealed class ClusterControlTests : IDisposable
         cluster.StartAll();
         var copy = cluster.Pdm("copy", src, dst);
         Assert.True(copy.ExitCode == 75, $"copy: exit {copy.ExitCode}\n{copy.Stdout}{copy.Stderr}\n{cluster.Logs()}");
-        Assert.Matches(@"pdm: pass 1 stopped: the target's filesystem is full: .*No space left on device \(errno 28\); make room, then: pdm resume 1\n*$", copy.Stderr);
+        Assert.Matches(@"pdm: pass 1 stopped: the target's filesystem is full: .*No space left on device \(errno 28\); resume it once the target can be written: pdm resume 1\n*$", copy.Stderr);
         Assert.Contains("pass 1 interrupted: the target's filesystem is full", cluster.Logs()); // said by the node that met it
         Thread.Sleep(1500); // nothing more is claimed of it on any node
         var stopped = cluster.Status(1);

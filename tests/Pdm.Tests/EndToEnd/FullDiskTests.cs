@@ -30,7 +30,7 @@ public sealed class FullDiskTests : IDisposable
         Assert.True(r.ExitCode == 75, $"pdm copy exited {r.ExitCode}:\n{r.Stdout}\n{r.Stderr}");
         string last = r.Stderr.TrimEnd().Split('\n')[^1];
         Assert.StartsWith("pdm: pass 1 stopped: the target's filesystem is full: ", last);
-        Assert.Contains($": {operation}: No space left on device (errno 28); make room, then: pdm resume 1", last);
+        Assert.Contains($": {operation}: No space left on device (errno 28); resume it once the target can be written: pdm resume 1", last);
         var stopped = LedgerReader.State(ledger, 1);
         Assert.Equal(PassStatus.Interrupted, stopped.Status);
         Assert.Equal(0, stopped.Counters.Failed); // not one failure per file

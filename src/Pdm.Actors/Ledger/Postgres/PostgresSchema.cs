@@ -137,7 +137,7 @@ internal static class PostgresSchema
             );
             CREATE INDEX pass_requests_by_pass ON pass_requests (pass_id, id);
             """),
-        // As SQLite's version 8: why a pass's own work stopped it (its target full), until it runs again.
+        // As SQLite's version 8: why a pass's own work stopped it (its target full or read-only), until it runs again.
         (2, """
             ALTER TABLE passes ADD COLUMN stop_reason TEXT;
             """),
