@@ -2,6 +2,7 @@ using System.CommandLine;
 using Pdm.Actors;
 using Pdm.Cluster;
 using Pdm.Coordination;
+using Pdm.Engine;
 using Pdm.Ledger;
 using Pdm.Native;
 
@@ -84,6 +85,8 @@ public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
             }
             if (Sys.TryStatPath(pass.Source, out _) != 0)
                 throw new UsageException($"source {ByteNames.Escape(pass.Source)} of pass {pass.Id} does not exist any more");
+            if (LedgerPath(parse, config) is var ledgerPath && !PostgresLedger.IsUri(ledgerPath))
+                TreeArguments.CheckLedgerOutside(new TreePair(pass.Source, pass.Target, Sys.TryStatPath(pass.Target, out _) == 0), ledgerPath);
             var control = new PassControl(ledger, config);
             if (control.Host(pass.Id) is { } host)
             {

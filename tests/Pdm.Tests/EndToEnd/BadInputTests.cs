@@ -121,6 +121,18 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void ResumingFromALedgerMovedIntoTheTargetIsRefused()
+    {
+        // A pass admitted with its ledger beside the trees, whose ledger is then moved into the target.
+        Directory.CreateDirectory(_tmp["dst"]);
+        var r = Tools.Pdm_("delete", _tmp["src"], _tmp["dst"], "--ledger", _tmp["l.db"], "--detach");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        File.Move(_tmp["l.db"], _tmp["dst/l.db"]);
+        AssertRefused("inside the target", "resume", r.Stdout.Trim(), "--ledger", _tmp["dst/l.db"]);
+        Assert.True(File.Exists(_tmp["dst/l.db"]));
+    }
+
+    [Fact]
     public void ALedgerBesideTheTreesIsFine()
     {
         var r = Tools.Pdm_("copy", _tmp["src"], _tmp["dst"], "--ledger", _tmp["l.db"]);
