@@ -13,7 +13,7 @@ namespace Pdm.Tests.EndToEnd;
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterControlTests : IDisposable
 {
-    private readonly TempTree _tmp = new();
+    private readonly TempTree _tmp = TempTree.OnTmpfs(); // trees of 10^5 files: see OnTmpfs
 
     public void Dispose() => _tmp.Dispose();
 

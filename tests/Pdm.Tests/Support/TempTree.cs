@@ -9,6 +9,23 @@ public sealed class TempTree : IDisposable
 
     private readonly List<string> _mounts = [];
 
+    public TempTree() { }
+
+    /// <summary>
+    /// A scratch directory that is a tmpfs of its own (as root), for tests that make and copy trees of
+    /// hundreds of thousands of files: on this machine's ext4 (mounted with `discard`) removing them
+    /// took 25-35 s a test, and the trees made after a removal are made slowly (GUIDE §8). A tmpfs
+    /// goes at once and has what the trees need (xattrs, POSIX ACLs, nanosecond times, O_TMPFILE).
+    /// </summary>
+    public static TempTree OnTmpfs(string size = "8g")
+    {
+        var tree = new TempTree();
+        var mount = Tools.Run("mount", ["-t", "tmpfs", "-o", $"size={size},mode=0700", "tmpfs", tree.Root]);
+        Assert.True(mount.ExitCode == 0, "mount: " + mount.Stderr);
+        tree._mounts.Add(tree.Root);
+        return tree;
+    }
+
     public string this[string relative] => Path.Combine(Root, relative);
 
     /// <summary>Mounts a tmpfs (as root) at <paramref name="relative"/>, unmounted on dispose; returns its path.</summary>
