@@ -18,8 +18,9 @@ public sealed class SqliteLedger : SqlLedger
         SqliteDatabase? db = null;
         try
         {
-            db = SqliteDatabase.Open(path, busyTimeout: TimeSpan.FromSeconds(60));
-            db.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+            db = SqliteDatabase.Open(path, busyTimeout: BusyTimeout);
+            UseWal(db);
+            db.Execute("PRAGMA synchronous=NORMAL;");
             var ledger = new SqliteLedger(new SqliteStore(path, db));
             ledger.Migrate();
             return ledger;
@@ -30,6 +31,32 @@ public sealed class SqliteLedger : SqlLedger
             throw new LedgerUnavailableException($"cannot open ledger {path}: {e.Message}", e);
         }
     }
+
+    private static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Puts the file in WAL mode (a property of the file, set once by whoever creates it). The switch
+    /// takes an exclusive lock that SQLite does not wait for, busy timeout or not: a command opening a
+    /// ledger while another process is creating it got "database is locked". It is tried again.
+    /// </summary>
+    private static void UseWal(SqliteDatabase db)
+    {
+        var until = DateTime.UtcNow + BusyTimeout;
+        while (true)
+        {
+            try
+            {
+                db.Execute("PRAGMA journal_mode=WAL");
+                return;
+            }
+            catch (SqliteError e) when ((e.Code & 0xFF) == SqliteBusy && DateTime.UtcNow < until)
+            {
+                Thread.Sleep(20);
+            }
+        }
+    }
+
+    private const int SqliteBusy = 5;
 
     public override Actors.JournalDatabase Journal => Actors.JournalDatabase.Sqlite(Path);
 

@@ -29,6 +29,38 @@ public sealed class SqliteLedgerTests : LedgerContract
         Assert.Equal(SqliteSchema.LatestVersion, again.SchemaVersion);
     }
 
+    /// <summary>
+    /// A command opening a ledger while another process is still creating it (not yet in WAL mode, in a
+    /// write transaction): the switch to WAL, which SQLite does not wait for, is tried again until the
+    /// busy timeout, instead of failing with "database is locked" (seen in CI: a test polled a ledger
+    /// that `pdm copy` was creating).
+    /// </summary>
+    [Fact]
+    public async Task OpeningALedgerBeingCreatedElsewhereWaitsForIt()
+    {
+        string path = _tmp["being-created.db"];
+        using var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        other.Open(); // a new file, in SQLite's default rollback-journal mode, its creator half-way
+        using (var c = other.CreateCommand())
+        {
+            c.CommandText = "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)";
+            c.ExecuteNonQuery();
+        }
+        using var write = other.BeginTransaction(deferred: false); // BEGIN IMMEDIATE, as pdm's migrations
+        using (var c = other.CreateCommand())
+        {
+            c.Transaction = write;
+            c.CommandText = "INSERT INTO schema_migrations VALUES (0, 0)"; // holds the write lock
+            c.ExecuteNonQuery();
+        }
+        var opening = Task.Run(() => SqliteLedger.Open(path));
+        Assert.NotSame(opening, await Task.WhenAny(opening, Task.Delay(500))); // it waits for the creator
+        write.Rollback();
+        Assert.Same(opening, await Task.WhenAny(opening, Task.Delay(TimeSpan.FromSeconds(30)))); // and opens once the lock is gone
+        using var ledger = await opening;
+        Assert.Equal(SqliteSchema.LatestVersion, ledger.SchemaVersion);
+    }
+
     [Fact]
     public void ALedgerOfAnOlderSchemaIsMigratedAndKeepsItsPasses()
     {
