@@ -75,7 +75,7 @@ public sealed class PassSummary(IConsoleIO console, Func<long, long, int, IReadO
             console.Error.WriteLine($"  ... and {Format.Count(c.Failed - shown.Count)} more: pdm failures {pass.Id}");
         if (s.Status == PassStatus.Interrupted)
             console.Error.WriteLine(s.StopReason is { } why
-                ? $"pdm: pass {pass.Id} stopped: {why}; resume it once the target can be written: pdm resume {pass.Id}"
+                ? $"pdm: pass {pass.Id} stopped: {why}; {ResumeOnceWritable(pass.Id)}"
                 : $"pdm: pass {pass.Id} was interrupted; resume it with: pdm resume {pass.Id}");
         return exit;
     }
@@ -92,6 +92,9 @@ public sealed class PassSummary(IConsoleIO console, Func<long, long, int, IReadO
             after = page[^1].Id;
         }
     }
+
+    /// <summary>What to do about a pass its target stopped (<see cref="PassState.StopReason"/>); said by the summary and by `pdm status`.</summary>
+    public static string ResumeOnceWritable(long passId) => $"resume it once the target can be written: pdm resume {passId}";
 
     public static string FailureLine(FailureRow f) =>
         $"  {(f.Path.Length == 0 ? "." : ByteNames.Escape(f.Path))}: {f.Operation}: {f.Message}" + (f.Errno != 0 ? $" (errno {f.Errno})" : "");

@@ -163,7 +163,7 @@ public sealed class StatusCommand(IConsoleIO console) : PdmCommand(console)
         var o = Console.Out;
         o.WriteLine($"pass {pass.Id}: {LedgerNames.KindName(pass.Kind)}{(pass.Options.DryRun ? " (dry run)" : "")}, {LedgerNames.StatusName(s.Status)}");
         if (view.Waiting is { } waiting) o.WriteLine($"  {waiting}");
-        if (s.StopReason is { } why) o.WriteLine($"  stopped: {why}; resume it once the target can be written: pdm resume {pass.Id}");
+        if (s.StopReason is { } why) o.WriteLine($"  stopped: {why}; {PassSummary.ResumeOnceWritable(pass.Id)}");
         o.WriteLine($"  source            {ByteNames.Escape(pass.Source)}");
         o.WriteLine($"  target            {ByteNames.Escape(pass.Target)}");
         o.WriteLine($"  started           {Format.Time(s.StartedAt)}   ended {Format.Time(s.EndedAt)}   running {Format.Duration(elapsed)}");
