@@ -7,7 +7,7 @@ public enum Verdict
 {
     /// <summary>Same type, size, mtime (and link target or device): nothing to do.</summary>
     Equal,
-    /// <summary>Same content, but mode or owner differ: fix them in place, copy no data.</summary>
+    /// <summary>Same content and owner, but the mode differs (and no setuid or setgid bit is to be added): fix it in place, copy no data.</summary>
     MetadataDiffers,
     /// <summary>The target has no entry of this name.</summary>
     Missing,
@@ -21,7 +21,11 @@ public enum Verdict
 /// The copy pass's equality, in one place (GUIDE §2): a target entry matches when type, size and
 /// mtime agree (to the nanosecond, or to the step of a coarser target's timestamps), for symlinks
 /// the link target too, for devices the device number.
-/// Mode and owner (owner only when running as root, who can set it) are metadata: fixed in place.
+/// Mode is metadata, fixed in place. Owner and group (compared only when running as root, who can set
+/// them) are not: size and mtime are no proof of content, so a file of another owner is copied again
+/// through a temporary rather than chowned, which would give one user's bytes another's name (a user
+/// who can write the target directory plants her bytes where root's setuid binary was). A setuid or
+/// setgid bit is likewise never added in place: only to an inode pdm writes.
 /// Directories always "match"; their own metadata is applied when they are finalized.
 /// </summary>
 public static class Equality
@@ -48,6 +52,12 @@ public static class Equality
         bool sameMode = source.Kind == EntryKind.Symlink || source.Mode == t.Mode;
         if (sameOwner && sameMode) return Verdict.Equal;
         // Only a regular file has data worth sparing; anything else is cheaper to make anew.
-        return source.Kind == EntryKind.File ? Verdict.MetadataDiffers : Verdict.Differs;
+        return source.Kind == EntryKind.File && sameOwner && !AddsSpecialBits(source.Mode, t.Mode) ? Verdict.MetadataDiffers : Verdict.Differs;
     }
+
+    /// <summary>setuid and setgid.</summary>
+    public const uint SpecialBits = 0xC00;
+
+    /// <summary>Whether giving the target the source's mode would set a setuid or setgid bit it lacks.</summary>
+    public static bool AddsSpecialBits(uint sourceMode, uint targetMode) => (sourceMode & ~targetMode & SpecialBits) != 0;
 }

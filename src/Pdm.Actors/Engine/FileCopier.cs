@@ -420,9 +420,12 @@ public sealed class FileCopier
     }
 
     /// <summary>
-    /// Gives an equal regular file the source's mode, owner, times and xattrs without copying data,
-    /// through a handle of the target entry that is checked to be the inode the scan compared
+    /// Gives an equal regular file the source's mode, times and xattrs without copying data, through a
+    /// handle of the target entry that is checked to be the inode the scan compared
     /// (<paramref name="scanned"/>; null for a batch written before pdm recorded it: then a regular file).
+    /// Never moves content between owners: the target must already have the source's owner and group
+    /// (as root), and no setuid or setgid bit is added; anything else was replaced since the scan and is
+    /// left as it is (the next pass copies it again).
     /// </summary>
     public void FixMetadata(int sourceDir, int targetDir, ReadOnlySpan<byte> name, FileId? scanned, List<PosixException> warnings)
     {
@@ -436,6 +439,8 @@ public sealed class FileCopier
                 if (t.Kind != EntryKind.File || (scanned is { } id && t.Id != id))
                     throw new EntryReplacedException("the target entry was replaced since the scan compared it");
                 var st = Sys.Fstat(src);
+                if ((Sys.IsRoot && (t.Uid != st.Uid || t.Gid != st.Gid)) || Equality.AddsSpecialBits(st.Mode, t.Mode))
+                    throw new EntryReplacedException("the target entry's owner or mode changed since the scan compared it");
                 ApplyMetadata(src, dst, st, warnings); // --checksum may find equal content with other times
             }
             finally
@@ -470,12 +475,11 @@ public sealed class FileCopier
         if (!targetTimes.Holds(st.Mtime, current.Mtime)) Sys.Futimens(targetDirFd, st.Atime, st.Mtime);
     }
 
-    /// <summary>The source's metadata onto a handle of the target (an O_PATH descriptor).</summary>
+    /// <summary>The source's mode, times and xattrs onto a handle of the target (an O_PATH descriptor) that already has its owner.</summary>
     private static void ApplyMetadata(int src, int dst, in FileStat st, List<PosixException> warnings)
     {
         try { Xattrs.Copy(src, dst, ExtraXattrs.Remove); }
         catch (PosixException e) { warnings.Add(e); }
-        if (Sys.IsRoot) Sys.ChownHandle(dst, st.Uid, st.Gid);
         Sys.ChmodHandle(dst, st.Mode);
         Sys.SetTimesHandle(dst, st.Atime, st.Mtime);
     }

@@ -24,12 +24,26 @@ public class EqualityTests
     public void SizeDiffers() => Assert.Equal(Verdict.Differs, Equality.Compare(File(size: 10), File(size: 11), true));
 
     [Fact]
-    public void ModeOnlyIsMetadata() => Assert.Equal(Verdict.MetadataDiffers, Equality.Compare(File(mode: 0x9ED), File(mode: 0x1ED), true));
+    public void ModeOnlyIsMetadata()
+    {
+        Assert.Equal(Verdict.MetadataDiffers, Equality.Compare(File(mode: 0x1ED), File(mode: 0x1A4), true));
+        Assert.Equal(Verdict.MetadataDiffers, Equality.Compare(File(mode: 0x1A4), File(mode: 0x9ED), true)); // setuid taken away
+    }
 
     [Fact]
-    public void OwnerCountsOnlyWhenComparingOwners()
+    public void AddingSetuidOrSetgidCopiesAgain()
     {
-        Assert.Equal(Verdict.MetadataDiffers, Equality.Compare(File(uid: 1), File(uid: 2), compareOwner: true));
+        Assert.Equal(Verdict.Differs, Equality.Compare(File(mode: 0x9ED), File(mode: 0x1ED), true)); // 4755 over 0755
+        Assert.Equal(Verdict.Differs, Equality.Compare(File(mode: 0x5ED), File(mode: 0x1ED), true)); // 2755 over 0755
+        Assert.Equal(Verdict.Differs, Equality.Compare(File(mode: 0x9ED), File(mode: 0x1ED), compareOwner: false));
+    }
+
+    [Fact]
+    public void AnotherOwnerOrGroupCopiesAgainAsRoot()
+    {
+        Assert.Equal(Verdict.Differs, Equality.Compare(File(uid: 1), File(uid: 2), compareOwner: true));
+        Assert.Equal(Verdict.Differs, Equality.Compare(File(gid: 1), File(gid: 2), compareOwner: true));
+        Assert.Equal(Verdict.Differs, Equality.Compare(File(uid: 1, mode: 0x1ED), File(uid: 2, mode: 0x1A4), compareOwner: true));
         Assert.Equal(Verdict.Equal, Equality.Compare(File(uid: 1), File(uid: 2), compareOwner: false));
     }
 

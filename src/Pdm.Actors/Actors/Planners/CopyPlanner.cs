@@ -120,16 +120,21 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
         }
     }
 
-    /// <summary>--checksum: content decides; equal content with other times or metadata is fixed in place.</summary>
+    /// <summary>
+    /// --checksum: content decides; equal content with other times or mode is fixed in place. Another
+    /// owner, or a setuid or setgid bit to add, is copied again as without --checksum: the target's
+    /// owner may write it between this read and the fix.
+    /// </summary>
     private static Verdict ChecksumVerdict(ScanState scan, ReadOnlySpan<byte> name, in FileStat s, in FileStat t)
     {
+        bool sameOwner = !Sys.IsRoot || (s.Uid == t.Uid && s.Gid == t.Gid);
+        if (!sameOwner || Equality.AddsSpecialBits(s.Mode, t.Mode)) return Verdict.Differs;
         try
         {
             if (!ContentComparer.Same(scan.Source, scan.Target, name)) return Verdict.Differs;
         }
         catch (PosixException) { return Verdict.Differs; }
-        bool metaEqual = s.Mode == t.Mode && (!Sys.IsRoot || (s.Uid == t.Uid && s.Gid == t.Gid))
-            && scan.Context.TargetTimes.Holds(s.Mtime, t.Mtime);
+        bool metaEqual = s.Mode == t.Mode && scan.Context.TargetTimes.Holds(s.Mtime, t.Mtime);
         return metaEqual ? Verdict.Equal : Verdict.MetadataDiffers;
     }
 
