@@ -7,12 +7,15 @@ using Pdm.Configuration;
 using Pdm.Engine;
 using Pdm.Ledger;
 
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
 // Pdm.Node: a mover node. One ActorSystem (Akka.Hosting) with the node's actors works on every running
 // pass of a ledger until SIGTERM, SIGINT or SIGHUP; then it stops claiming, lets work in flight reach a
 // safe point, gives back what it holds and, in a cluster, leaves it. With seeds (--seeds, or the
 // config's cluster.seeds) it is a member of an Akka cluster on a shared PostgreSQL ledger.
-const string Usage = "usage: Pdm.Node [--config FILE] [--ledger PATH|postgresql://...] [--threads N] [--lease SECONDS] [--bind HOST:PORT --seeds HOST:PORT,...]";
-string? ledgerPath = null, configPath = null, bind = null, seeds = null;
+const string Usage = "usage: Pdm.Node [--config FILE] [--ledger PATH|postgresql://...] [--threads N] [--lease SECONDS] [--bind HOST:PORT --seeds HOST:PORT,... (--tls DIR | --insecure)]";
+string? ledgerPath = null, configPath = null, bind = null, seeds = null, tlsDir = null;
+bool insecure = false;
 int? threads = null;
 var lease = NodeOptions.Default.Lease;
 for (int i = 0; i < args.Length; i++)
@@ -23,6 +26,9 @@ for (int i = 0; i < args.Length; i++)
         case "--config" when i + 1 < args.Length: configPath = args[++i]; break;
         case "--bind" when i + 1 < args.Length: bind = args[++i]; break;
         case "--seeds" when i + 1 < args.Length: seeds = args[++i]; break;
+        case "--tls" when i + 1 < args.Length: tlsDir = args[++i]; break;
+        // Plain TCP between nodes: anyone who reaches the port commands the cluster. A closed test network only.
+        case "--insecure": insecure = true; break;
         case "--threads" when i + 1 < args.Length && int.TryParse(args[i + 1], out var t) && t is > 0 and <= 1024: threads = t; i++; break;
         // How long a claimed item stays this node's without a renewal (renewed while it works on it).
         case "--lease" when i + 1 < args.Length && int.TryParse(args[i + 1], out var l) && l is >= 5 and <= 3600: lease = TimeSpan.FromSeconds(l); i++; break;
@@ -51,8 +57,16 @@ try
     if (seeds is not null)
     {
         var (bindHost, bindPort) = ClusterSettings.ParseEndpoint(bind ?? $"127.0.0.1:{ClusterSettings.DefaultPort}", "--bind");
-        clusterSettings = new ClusterSettings(bindHost, bindPort, ClusterSettings.ParseEndpoints(seeds, "--seeds"), config.Cluster.Tls);
+        var tls = tlsDir is { Length: > 0 } ? TlsSettings.InDirectory(Path.GetFullPath(tlsDir), TlsRole.Node)
+            : tlsDir is not null ? throw new UsageException("--tls needs the directory pdm cluster init made")
+            : config.Cluster.TlsFor(TlsRole.Node);
+        if (tls is not null && insecure) throw new UsageException("--insecure and TLS (--tls or cluster.tls) exclude each other");
+        if (tls is null && !insecure)
+            throw new UsageException("a cluster runs over mutual TLS: make its certificates once with `pdm cluster init DIR`, then give --tls DIR (or cluster.tls.dir in the config); --insecure only on a closed test network");
+        clusterSettings = new ClusterSettings(bindHost, bindPort, ClusterSettings.ParseEndpoints(seeds, "--seeds"), tls);
+        ClusterSettings.CheckBindable(bindHost, bindPort);
     }
+    else if (tlsDir is not null || insecure) throw new UsageException("--tls and --insecure are for a cluster: give --seeds too");
     int n = threads ?? config.Threads ?? NodeOptions.DefaultThreads;
     using SqlLedger ledger = PostgresLedger.IsUri(ledgerPath)
         ? PostgresLedger.Open(ledgerPath, maxConnections: n + 4)
@@ -66,7 +80,7 @@ try
     await using var host = await MoverHost.StartAsync(options);
     using var signals = host.StopOn(PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP);
     var node = MoverNode.Start(host.System, ledger, NodeOptions.For(config, n) with { Lease = lease }, m => Console.Error.WriteLine($"Pdm.Node: {m}"),
-        refuses: pass => PassAdmission.RefusedByNode(config, pass));
+        refuses: pass => PassAdmission.RefusedByNode(config, pass, inCluster: clusterSettings is not null));
     CoordinatedShutdown.Get(host.System).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "say-draining", () =>
     {
         string why = host.StoppedBy is { } signal ? signal.ToString() : CoordinatedShutdown.Get(host.System).ShutdownReason switch
@@ -81,7 +95,7 @@ try
     host.ReconcileInBackground(ledger);
     Console.Error.WriteLine(clusterSettings is null
         ? $"Pdm.Node {node.Id}: working on {ledger.Path} with {n} I/O threads"
-        : $"Pdm.Node {node.Id}: member {clusterSettings.Address} (seeds {string.Join(",", clusterSettings.Seeds.Select(s => $"{s.Host}:{s.Port}"))}{(clusterSettings.Tls is null ? "" : ", TLS")}), working on {ledger.Path} with {n} I/O threads");
+        : $"Pdm.Node {node.Id}: member {clusterSettings.Address} (seeds {string.Join(",", clusterSettings.Seeds.Select(s => $"{ClusterSettings.Bracketed(s.Host)}:{s.Port}"))}{(clusterSettings.Tls is null ? "" : ", TLS")}), working on {ledger.Path} with {n} I/O threads");
     await node.Finished; // drained by a signal or by the cluster, or the ledger failed (its error is thrown here)
     await host.StopAsync();
     if (CoordinatedShutdown.Get(host.System).ShutdownReason is CoordinatedShutdown.ClusterDowningReason)

@@ -25,7 +25,7 @@ public sealed class PdmApi : ReceiveActor
     {
         Receive<Api.Submit>(s => Answer(() =>
         {
-            var trees = PassAdmission.Check(config, s.Kind, s.Paths, s.Options);
+            var trees = PassAdmission.Check(config, s.Kind, s.Paths, s.Options, inCluster: true);
             var (pass, resumed, pair) = PassAdmission.Admit(ledger, s.Kind, trees, s.Options);
             // The start is the coordinator's: it journals it, then projects it (nodes claim from running passes).
             coordinators.Tell(resumed ? new PassCommands.Resume(pass.Id) : new PassCommands.Start(pass.Id));

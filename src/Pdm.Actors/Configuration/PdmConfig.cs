@@ -7,9 +7,15 @@ namespace Pdm.Configuration;
 /// <summary>The config's cluster section (each part null when not given).</summary>
 /// <param name="Seeds">HOST:PORT[,HOST:PORT...]</param>
 /// <param name="Bind">a node's own HOST:PORT</param>
-public sealed record ClusterConfig(string? Seeds, string? Bind, Pdm.Cluster.TlsSettings? Tls)
+/// <param name="Tls">cluster.tls with certificate (a site CA's, or one self-signed pinned certificate)</param>
+/// <param name="TlsDir">cluster.tls.dir: what `pdm cluster init DIR` made</param>
+public sealed record ClusterConfig(string? Seeds, string? Bind, Pdm.Cluster.TlsSettings? Tls, string? TlsDir = null)
 {
     public static readonly ClusterConfig None = new(null, null, null);
+
+    /// <summary>The TLS a process in <paramref name="role"/> speaks by this config, or null.</summary>
+    public Pdm.Cluster.TlsSettings? TlsFor(Pdm.Cluster.TlsRole role) =>
+        TlsDir is not null ? Pdm.Cluster.TlsSettings.InDirectory(TlsDir, role) : Tls;
 }
 
 /// <summary>A filesystem named in the config: where it is mounted, and whether pdm may write to it.</summary>
@@ -51,9 +57,16 @@ public sealed class PdmConfig
     /// <summary>The <c>cluster { }</c> section: seeds (what a node joins and what `pdm` contacts), a node's bind address, TLS.</summary>
     public ClusterConfig Cluster { get; }
 
+    /// <summary>
+    /// allow-any-path: passes on paths outside every named filesystem are taken. Without it, a config that
+    /// names filesystems keeps pdm inside them, and a cluster node whose config names none takes no pass.
+    /// </summary>
+    public bool AllowAnyPath { get; }
+
     private PdmConfig(string? file, IReadOnlyDictionary<string, NamedFilesystem> filesystems, string? ledger, int? threads, Config akka,
-        ClusterConfig? cluster = null, long? rangeBytes = null)
+        ClusterConfig? cluster = null, long? rangeBytes = null, bool allowAnyPath = false)
     {
+        AllowAnyPath = allowAnyPath;
         RangeBytes = rangeBytes;
         File = file;
         Filesystems = filesystems;
@@ -101,6 +114,7 @@ public sealed class PdmConfig
         long? rangeBytes = null;
         var akka = Config.Empty;
         var cluster = ClusterConfig.None;
+        bool allowAnyPath = false;
         foreach (var (key, value) in root.GetObject().Items)
         {
             switch (key)
@@ -129,11 +143,14 @@ public sealed class PdmConfig
                 case "cluster":
                     cluster = ReadCluster(file, value);
                     break;
+                case "allow-any-path":
+                    allowAnyPath = value.IsString() && value.GetString() is "true" or "false" ? value.GetString() == "true" : throw Error(file, key, "must be true or false");
+                    break;
                 default:
-                    throw Error(file, key, "unknown key (expected filesystems, ledger, threads, range-size, cluster, akka)");
+                    throw Error(file, key, "unknown key (expected filesystems, allow-any-path, ledger, threads, range-size, cluster, akka)");
             }
         }
-        return new PdmConfig(file, filesystems, ledger, threads, akka, cluster, rangeBytes);
+        return new PdmConfig(file, filesystems, ledger, threads, akka, cluster, rangeBytes, allowAnyPath);
     }
 
     /// <summary>
@@ -193,7 +210,7 @@ public sealed class PdmConfig
     private static ClusterConfig ReadCluster(string file, HoconValue value)
     {
         if (!value.IsObject()) throw Error(file, "cluster", "must be an object (seeds, bind, tls)");
-        string? seeds = null, bind = null;
+        string? seeds = null, bind = null, tlsDir = null;
         Pdm.Cluster.TlsSettings? tls = null;
         foreach (var (k, v) in value.GetObject().Items)
         {
@@ -210,19 +227,19 @@ public sealed class PdmConfig
                     Validate(file, key, () => Pdm.Cluster.ClusterSettings.ParseEndpoint(bind, key));
                     break;
                 case "tls":
-                    tls = ReadTls(file, v);
+                    (tls, tlsDir) = ReadTls(file, v);
                     break;
                 default:
                     throw Error(file, key, "unknown key (expected seeds, bind, tls)");
             }
         }
-        return new ClusterConfig(seeds, bind, tls);
+        return new ClusterConfig(seeds, bind, tls, tlsDir);
     }
 
-    private static Pdm.Cluster.TlsSettings ReadTls(string file, HoconValue value)
+    private static (Pdm.Cluster.TlsSettings?, string?) ReadTls(string file, HoconValue value)
     {
-        if (!value.IsObject()) throw Error(file, "cluster.tls", "must be an object (certificate, password, suppress-validation)");
-        string? certificate = null, password = null;
+        if (!value.IsObject()) throw Error(file, "cluster.tls", "must be an object (dir, or certificate, password, ca, suppress-validation)");
+        string? certificate = null, password = null, ca = null, dir = null;
         bool suppress = false;
         foreach (var (k, v) in value.GetObject().Items)
         {
@@ -238,12 +255,22 @@ public sealed class PdmConfig
                 case "suppress-validation":
                     suppress = v.IsString() && v.GetString() is "true" or "false" ? v.GetString() == "true" : throw Error(file, key, "must be true or false");
                     break;
+                case "ca":
+                    ca = v.IsString() && v.GetString() is { Length: > 0 } a ? Path.GetFullPath(a, Path.GetDirectoryName(file)!) : throw Error(file, key, "must be the path of the CA's certificate (PEM)");
+                    break;
+                case "dir":
+                    dir = v.IsString() && v.GetString() is { Length: > 0 } d ? Path.GetFullPath(d, Path.GetDirectoryName(file)!) : throw Error(file, key, "must be the directory pdm cluster init made");
+                    break;
                 default:
-                    throw Error(file, key, "unknown key (expected certificate, password, suppress-validation)");
+                    throw Error(file, key, "unknown key (expected dir, or certificate, password, ca, suppress-validation)");
             }
         }
-        if (certificate is null) throw Error(file, "cluster.tls.certificate", "is missing");
-        return new Pdm.Cluster.TlsSettings(certificate, password, suppress);
+        if (dir is not null)
+            return certificate is null && ca is null && !suppress ? (null, dir) : throw Error(file, "cluster.tls.dir", "stands alone: with dir, give no certificate, ca or suppress-validation");
+        if (certificate is null) throw Error(file, "cluster.tls.certificate", "is missing (or give cluster.tls.dir, made by pdm cluster init)");
+        // Never the system's trust store: any CA it holds would let its certificates in.
+        if (ca is null && !suppress) throw Error(file, "cluster.tls.ca", "is missing: the CA that signed the cluster's certificates, the one CA trusted");
+        return (new Pdm.Cluster.TlsSettings(certificate, password, suppress, ca), null);
     }
 
     /// <summary>A size in bytes, with an optional binary suffix: 1048576, 512K, 64M, 1G (also 1GiB, 1GB), 2T; null if it is not one.</summary>

@@ -13,11 +13,12 @@ public static class PassAdmission
 {
     public sealed record Admitted(PassInfo Pass, bool Resumed, TreePair Trees);
 
-    /// <summary>Checks the trees; nothing is written.</summary>
-    public static TreePair Check(PdmConfig config, PassKind kind, IReadOnlyList<string> paths, PassOptions options)
+    /// <summary>Checks the trees; nothing is written. <paramref name="inCluster"/>: a node admits it for the cluster.</summary>
+    public static TreePair Check(PdmConfig config, PassKind kind, IReadOnlyList<string> paths, PassOptions options, bool inCluster = false)
     {
         var (source, target) = Paths(config, paths);
         var pair = TreeArguments.Check(source, target, targetMustExist: kind != PassKind.Copy);
+        if (OutsideNamedFilesystems(config, pair.Source, pair.Target, inCluster) is { } why) throw new UsageException(why);
         if (Writes(kind, options))
         {
             config.CheckWritable(pair.Target, "to target");
@@ -42,12 +43,32 @@ public static class PassAdmission
     /// Why a node with this config will not work on a pass found in the ledger, or null: every node
     /// enforces the writable flags of its own config, whoever admitted the pass.
     /// </summary>
-    public static string? RefusedByNode(PdmConfig config, PassInfo pass)
+    public static string? RefusedByNode(PdmConfig config, PassInfo pass, bool inCluster)
     {
+        if (OutsideNamedFilesystems(config, pass.Source, pass.Target, inCluster) is { } why) return why;
         if (!Writes(pass.Kind, pass.Options)) return null;
         return config.Containing(pass.Target) is { Writable: false } fs
             ? $"its target {Native.ByteNames.Escape(pass.Target)} is on filesystem '{fs.Name}' ({fs.MountText}), which {config.File} does not mark writable"
             : null;
+    }
+
+    /// <summary>
+    /// Why this config keeps pdm off these trees, or null: a config that names filesystems keeps it
+    /// inside them (both trees), and a cluster node whose config names none takes no pass, unless the
+    /// config says allow-any-path = true. A node of a cluster acts for whoever holds the admin's
+    /// certificate: the named filesystems are where its admin lets it act.
+    /// </summary>
+    public static string? OutsideNamedFilesystems(PdmConfig config, byte[] source, byte[] target, bool inCluster)
+    {
+        if (config.AllowAnyPath) return null;
+        if (config.Filesystems.Count == 0)
+            return inCluster
+                ? $"this node's config ({config.File ?? "none"}) names no filesystems: a cluster node works only inside named filesystems (or with allow-any-path = true)"
+                : null;
+        foreach (var (what, path) in new[] { ("source", source), ("target", target) })
+            if (config.Containing(path) is null)
+                return $"the {what} {Native.ByteNames.Escape(path)} lies outside every filesystem named in {config.File}";
+        return null;
     }
 
     /// <summary>Whether a pass of this kind writes to its target.</summary>

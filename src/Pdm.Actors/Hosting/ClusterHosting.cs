@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
@@ -95,20 +94,19 @@ public static class ClusterHosting
 
     /// <summary>
     /// Remoting that listens on <paramref name="host"/> only, with TLS if asked: mutual (each side shows
-    /// the certificate), and with <see cref="TlsSettings.SuppressValidation"/> (a self-signed certificate,
-    /// no chain to check) a peer is accepted only if it shows this very certificate (pinned by thumbprint).
+    /// its certificate), a peer accepted only if its certificate chains to the configured CA alone (never
+    /// the system's trust store), or with <see cref="TlsSettings.SuppressValidation"/> only if it shows
+    /// this very certificate (pinned by thumbprint).
     /// </summary>
     public static RemoteOptions Remote(string host, int port, TlsSettings? tls)
     {
         var options = new RemoteOptions { HostName = host, Port = port, PublicHostName = host };
         if (tls is null) return options;
-        X509Certificate2 certificate;
-        try { certificate = X509CertificateLoader.LoadPkcs12FromFile(tls.CertificatePath, tls.Password); }
-        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"TLS certificate {tls.CertificatePath}: {e.Message}");
-        }
-        if (!certificate.HasPrivateKey) throw new UsageException($"TLS certificate {tls.CertificatePath} holds no private key (export it with its key: openssl pkcs12 -export -inkey ...)");
+        var certificate = ClusterTls.LoadOwn(tls);
+        Akka.Remote.Transport.DotNetty.CertificateValidationCallback validator;
+        if (tls.SuppressValidation) validator = Akka.Remote.Transport.DotNetty.CertificateValidation.PinnedCertificate(certificate.Thumbprint);
+        else if (tls.CaPath is { } caPath) validator = ClusterTls.ChainsTo(ClusterTls.LoadCa(caPath));
+        else throw new UsageException("TLS: no CA to trust: give cluster.tls.ca (the CA that signed the cluster's certificates), or use pdm cluster init");
         options.EnableSsl = true;
         options.Ssl = new SslOptions
         {
@@ -116,7 +114,7 @@ public static class ClusterHosting
             RequireMutualAuthentication = true,
             ValidateCertificateHostname = false, // nodes are reached by address; the certificate names the cluster
             SuppressValidation = false,
-            CustomValidator = tls.SuppressValidation ? Akka.Remote.Transport.DotNetty.CertificateValidation.PinnedCertificate(certificate.Thumbprint) : null,
+            CustomValidator = validator,
         };
         return options;
     }

@@ -24,18 +24,20 @@ public sealed class ClusterSession : IDisposable
     private static readonly Lock SharedGate = new();
 
     private readonly MoverHost _host;
+    private readonly ApiClientSettings _settings;
     private bool _answered;
 
     public string Contacts { get; }
 
-    private ClusterSession(MoverHost host, string contacts)
+    private ClusterSession(MoverHost host, string contacts, ApiClientSettings settings)
     {
         _host = host;
         Contacts = contacts;
+        _settings = settings;
     }
 
     /// <summary>A session to the cluster at <paramref name="contacts"/> (HOST:PORT,...), shared within this process.</summary>
-    public static ClusterSession To(string contacts, PdmConfig config)
+    public static ClusterSession To(string contacts, PdmConfig config, TlsSettings? tls)
     {
         lock (SharedGate)
         {
@@ -43,10 +45,10 @@ public sealed class ClusterSession : IDisposable
             _shared?.Dispose();
             var endpoints = ClusterSettings.ParseEndpoints(contacts, "--cluster");
             string local = ApiClientSettings.LocalAddressToward(endpoints[0].Host, endpoints[0].Port);
-            var settings = new ApiClientSettings(endpoints, local, config.Cluster.Tls);
+            var settings = new ApiClientSettings(endpoints, local, tls);
             var host = MoverHost.StartAsync(new MoverHostOptions(config.Akka, Journal: null, Name: "pdm-client", Client: settings, ConfigFile: config.File))
                 .GetAwaiter().GetResult();
-            _shared = new ClusterSession(host, contacts);
+            _shared = new ClusterSession(host, contacts, settings);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => _shared?.Dispose();
             return _shared;
         }
@@ -62,7 +64,10 @@ public sealed class ClusterSession : IDisposable
         object answer;
         try
         {
-            answer = _host.ApiClient.Ask<object>(new ClusterClient.Send(Api.Path, request, localAffinity: true), patience).GetAwaiter().GetResult();
+            var asking = _host.ApiClient.Ask<object>(new ClusterClient.Send(Api.Path, request, localAffinity: true), patience);
+            // A first answer that is slow to come: a TLS handshake that failed is said at once, not after the patience.
+            if (!_answered && !((IAsyncResult)asking).AsyncWaitHandle.WaitOne(TlsSuspicion) && TlsTrouble() is { } why) throw new UsageException(why);
+            answer = asking.GetAwaiter().GetResult();
         }
         catch (AskTimeoutException)
         {
@@ -78,6 +83,16 @@ public sealed class ClusterSession : IDisposable
             Api.Refused r => throw new UsageException(r.Message),
             _ => throw new InvalidOperationException($"the cluster answered {answer.GetType().Name} to {request.GetType().Name}"),
         };
+    }
+
+    /// <summary>How long a first answer may take before the TLS handshake is looked at on its own.</summary>
+    private static readonly TimeSpan TlsSuspicion = TimeSpan.FromSeconds(3);
+
+    private string? TlsTrouble()
+    {
+        foreach (var (host, port) in _settings.Contacts)
+            if (TlsDiagnosis.Of(host, port, _settings.Tls) is { } why) return why;
+        return null;
     }
 
     public void Dispose()

@@ -20,7 +20,7 @@ public abstract class LifecycleCommand(IConsoleIO console, string name, string d
 
     public override Command Build()
     {
-        var cmd = new Command(name, description) { _id, LedgerOption, ConfigOption, ClusterOption };
+        var cmd = new Command(name, description) { _id, LedgerOption, ConfigOption, ClusterOption, TlsOption, InsecureOption };
         cmd.SetAction(parse => Guard(() =>
         {
             using var source = OpenSource(parse);
@@ -67,7 +67,7 @@ public sealed class ResumeCommand(IConsoleIO console) : PdmCommand(console)
 
     public override Command Build()
     {
-        var cmd = new Command("resume", "Resume a paused or interrupted pass where it stopped") { _id, LedgerOption, ConfigOption, ClusterOption, ThreadsOption };
+        var cmd = new Command("resume", "Resume a paused or interrupted pass where it stopped") { _id, LedgerOption, ConfigOption, ClusterOption, TlsOption, InsecureOption, ThreadsOption };
         cmd.SetAction(parse => Guard(() =>
         {
             var config = Config(parse);
@@ -117,7 +117,7 @@ public sealed class StatusCommand(IConsoleIO console) : PdmCommand(console)
 
     public override Command Build()
     {
-        var cmd = new Command("status", "Show a pass: state, counters, rate, ETA, failures") { _id, _follow, JsonOption, LedgerOption, ConfigOption, ClusterOption };
+        var cmd = new Command("status", "Show a pass: state, counters, rate, ETA, failures") { _id, _follow, JsonOption, LedgerOption, ConfigOption, ClusterOption, TlsOption, InsecureOption };
         cmd.SetAction(parse => Guard(() =>
         {
             using var source = OpenSource(parse);

@@ -9,7 +9,7 @@ public sealed class FailuresCommand(IConsoleIO console) : PdmCommand(console)
 
     public override Command Build()
     {
-        var cmd = new Command("failures", "List the entries a pass could not handle, and why") { _id, JsonOption, LedgerOption, ConfigOption, ClusterOption };
+        var cmd = new Command("failures", "List the entries a pass could not handle, and why") { _id, JsonOption, LedgerOption, ConfigOption, ClusterOption, TlsOption, InsecureOption };
         cmd.SetAction(parse => Guard(() =>
         {
             long id = parse.GetValue(_id);

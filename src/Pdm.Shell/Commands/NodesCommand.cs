@@ -11,7 +11,7 @@ public sealed class NodesCommand(IConsoleIO console) : PdmCommand(console)
 {
     public override Command Build()
     {
-        var cmd = new Command("nodes", "List the mover nodes: state, work in flight, throughput") { JsonOption, LedgerOption, ConfigOption, ClusterOption };
+        var cmd = new Command("nodes", "List the mover nodes: state, work in flight, throughput") { JsonOption, LedgerOption, ConfigOption, ClusterOption, TlsOption, InsecureOption };
         cmd.SetAction(parse => Guard(() =>
         {
             using var source = OpenSource(parse);

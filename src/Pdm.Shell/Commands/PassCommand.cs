@@ -36,7 +36,7 @@ public abstract class PassCommand(IConsoleIO console, PassKind kind, string name
 
     public override Command Build()
     {
-        var cmd = new Command(name, description) { _paths, ConfigOption, LedgerOption, ClusterOption, ThreadsOption, _detach };
+        var cmd = new Command(name, description) { _paths, ConfigOption, LedgerOption, ClusterOption, TlsOption, InsecureOption, ThreadsOption, _detach };
         foreach (var option in PassOptionsOf()) cmd.Options.Add(option);
         cmd.SetAction(parse => Guard(() => Execute(parse)));
         return cmd;
@@ -47,7 +47,7 @@ public abstract class PassCommand(IConsoleIO console, PassKind kind, string name
         var options = Options(parse);
         var config = Config(parse);
         if (ClusterContacts(parse, config) is { } contacts)
-            return new Cluster.ClusterPassRun(Console, Cluster.ClusterSession.To(contacts, config)).Run(kind, parse.GetValue(_paths)!, options, parse.GetValue(_detach));
+            return new Cluster.ClusterPassRun(Console, Session(parse, config, contacts)).Run(kind, parse.GetValue(_paths)!, options, parse.GetValue(_detach));
         int threads = Threads(parse, config);
         string ledgerPath = LedgerPath(parse, config);
         // The actor system takes longest to start: it starts while the arguments are checked and the

@@ -9,7 +9,7 @@ public sealed class PassesCommand(IConsoleIO console) : PdmCommand(console)
 {
     public override Command Build()
     {
-        var cmd = new Command("passes", "List the passes in the ledger") { JsonOption, LedgerOption, ConfigOption, ClusterOption };
+        var cmd = new Command("passes", "List the passes in the ledger") { JsonOption, LedgerOption, ConfigOption, ClusterOption, TlsOption, InsecureOption };
         cmd.SetAction(parse => Guard(() =>
         {
             using var source = OpenSource(parse);

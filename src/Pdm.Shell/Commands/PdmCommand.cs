@@ -29,6 +29,16 @@ public abstract class PdmCommand(IConsoleIO console)
         Description = "Talk to a cluster of Pdm.Node through these nodes, HOST:PORT[,HOST:PORT...] (default: $PDM_CLUSTER, else the config's cluster.seeds, unless --ledger is given)",
     };
 
+    protected static readonly Option<string?> TlsOption = new("--tls")
+    {
+        Description = "Talk to the cluster over mutual TLS with the admin certificate of DIR, made by `pdm cluster init DIR` (default: $PDM_TLS, else the config's cluster.tls)",
+    };
+
+    protected static readonly Option<bool> InsecureOption = new("--insecure")
+    {
+        Description = "Talk to a cluster started with --insecure, over plain TCP (a closed test network only)",
+    };
+
     protected static readonly Option<bool> JsonOption = new("--json")
     {
         Description = "One JSON document, counters under stable snake_case names",
@@ -90,18 +100,40 @@ public abstract class PdmCommand(IConsoleIO console)
     /// </summary>
     protected static string? ClusterContacts(ParseResult parse, PdmConfig config)
     {
-        if (parse.GetValue(ClusterOption) is { Length: > 0 } option) return option;
+        if (parse.GetValue(ClusterOption) is { } option)
+            return option.Trim().Length > 0 ? option : throw new UsageException("--cluster: no HOST:PORT given");
         if (!string.IsNullOrEmpty(parse.GetValue(LedgerOption))) return null;
-        if (Environment.GetEnvironmentVariable("PDM_CLUSTER") is { Length: > 0 } env) return env;
+        if (Environment.GetEnvironmentVariable("PDM_CLUSTER") is { } env)
+            return env.Trim().Length > 0 ? env : throw new UsageException("PDM_CLUSTER is set but empty: give HOST:PORT, or unset it for an embedded run");
         return config.Cluster.Seeds;
     }
+
+    /// <summary>
+    /// The TLS `pdm` speaks to a cluster: the admin certificate of --tls DIR, $PDM_TLS or the config's
+    /// cluster.tls; none only with --insecure (a cluster of nodes started with --insecure).
+    /// </summary>
+    protected static Pdm.Cluster.TlsSettings? ClientTls(ParseResult parse, PdmConfig config)
+    {
+        string? dir = parse.GetValue(TlsOption) ?? Environment.GetEnvironmentVariable("PDM_TLS");
+        if (dir is not null && dir.Trim().Length == 0) throw new UsageException("--tls (or PDM_TLS): no directory given");
+        var tls = dir is not null ? Pdm.Cluster.TlsSettings.InDirectory(Path.GetFullPath(dir), Pdm.Cluster.TlsRole.Admin) : config.Cluster.TlsFor(Pdm.Cluster.TlsRole.Admin);
+        bool insecure = parse.GetValue(InsecureOption);
+        if (tls is not null && insecure) throw new UsageException("--insecure and TLS (--tls, PDM_TLS or cluster.tls) exclude each other");
+        if (tls is null && !insecure)
+            throw new UsageException("a cluster is commanded over mutual TLS: give --tls DIR (made by `pdm cluster init DIR`; or PDM_TLS, or cluster.tls in the config), or --insecure for nodes started with --insecure");
+        return tls;
+    }
+
+    /// <summary>The session to the cluster at <paramref name="contacts"/>, over the TLS of <see cref="ClientTls"/>.</summary>
+    protected static Cluster.ClusterSession Session(ParseResult parse, PdmConfig config, string contacts) =>
+        Cluster.ClusterSession.To(contacts, config, ClientTls(parse, config));
 
     /// <summary>Where inspection and control get their answers: the cluster (see <see cref="ClusterContacts"/>), else the ledger.</summary>
     protected static IPassSource OpenSource(ParseResult parse, PdmConfig? config = null, int threads = 1)
     {
         config ??= Config(parse);
         if (ClusterContacts(parse, config) is { } contacts)
-            return new Cluster.ClusterPassSource(Cluster.ClusterSession.To(contacts, config));
+            return new Cluster.ClusterPassSource(Session(parse, config, contacts));
         return new LedgerPassSource(LedgerLocation.OpenExisting(LedgerPath(parse, config), threads), config);
     }
 

@@ -94,12 +94,12 @@ public sealed class ClusterControlTests : IDisposable
         string src = BuildSource(), dst = _tmp["dst"];
         Directory.CreateDirectory(dst);
         string writable = _tmp["writable.conf"], readOnly = _tmp["readonly.conf"];
-        File.WriteAllText(writable, $"filesystems {{ target {{ mount = \"{dst}\", writable = true }} }}\n");
-        File.WriteAllText(readOnly, $"filesystems {{ target {{ mount = \"{dst}\", writable = false }} }}\n");
+        File.WriteAllText(writable, $"filesystems {{ source {{ mount = \"{src}\", writable = false }}\n target {{ mount = \"{dst}\", writable = true }} }}\n");
+        File.WriteAllText(readOnly, $"filesystems {{ source {{ mount = \"{src}\", writable = false }}\n target {{ mount = \"{dst}\", writable = false }} }}\n");
         using var cluster = new TestCluster(_tmp, 2, i => i == 0 ? writable : readOnly);
         cluster.StartAll();
         // Submitted through node 0, whose config allows it; node 1 must not touch it.
-        var run = Tools.Run(Tools.Pdm, ["copy", src, dst, "--cluster", cluster.Endpoint(0)]);
+        var run = Tools.Run(Tools.Pdm, ["copy", src, dst, "--cluster", cluster.Endpoint(0), .. cluster.ClientArgs]);
         Assert.True(run.ExitCode == 0, $"{run.Stdout}{run.Stderr}\n{cluster.Logs()}");
         Tools.AssertTreesEqual(src, dst);
         Assert.Contains("refusing pass 1", cluster.Log(1));
@@ -130,7 +130,7 @@ public sealed class ClusterControlTests : IDisposable
     public void WithNoNodeReachablePdmSaysSoAndExitsThree()
     {
         var clock = Stopwatch.StartNew();
-        var r = Tools.Run(Tools.Pdm, ["passes", "--cluster", "127.0.0.1:9"]);
+        var r = Tools.Run(Tools.Pdm, ["passes", "--cluster", "127.0.0.1:9", "--insecure"]);
         Assert.Equal(3, r.ExitCode);
         Assert.Contains("no node of the cluster at 127.0.0.1:9 answered", r.Stderr);
         Assert.Single(r.Stderr.Trim().Split('\n'));
@@ -145,7 +145,7 @@ public sealed class ClusterControlTests : IDisposable
         var show = cluster.Pdm("cluster", "show");
         Assert.True(show.ExitCode == 0, show.Stderr);
         for (int i = 0; i < 3; i++) Assert.Contains(cluster.Address(i), show.Stdout);
-        Assert.Contains("leader: akka.tcp://pdm@127.0.0.1:", show.Stdout);
+        Assert.Contains("leader: akka.ssl.tcp://pdm@127.0.0.1:", show.Stdout);
         var leave = cluster.Pdm("cluster", "leave", cluster.Address(2));
         Assert.True(leave.ExitCode == 0, leave.Stderr);
         Assert.True(cluster.ProcessOf(2)!.WaitForExit(60_000), "the node that left did not exit:\n" + cluster.Log(2));
@@ -176,22 +176,56 @@ public sealed class ClusterControlTests : IDisposable
         Assert.Single(down.Stderr.Trim().Split('\n'));
     }
 
+    /// <summary>
+    /// One self-signed certificate on every node and client, pinned (cluster.tls with suppress-validation):
+    /// the cluster forms and runs a pass; a client with another self-signed certificate, or none, gets nothing.
+    /// </summary>
     [Fact]
-    public void ATlsClusterFormsAndRunsAPassAndRefusesAStranger()
+    public void APinnedCertificateClusterFormsAndRunsAPassAndRefusesAStranger()
     {
         string pfx = MakeCertificate("cluster"), stranger = MakeCertificate("stranger");
         string config = _tmp["tls.conf"], strangerConfig = _tmp["stranger.conf"];
-        File.WriteAllText(config, $"cluster {{ tls {{ certificate = \"{pfx}\", password = \"pw\", suppress-validation = true }} }}\n");
+        File.WriteAllText(config, $"allow-any-path = true\ncluster {{ tls {{ certificate = \"{pfx}\", password = \"pw\", suppress-validation = true }} }}\n");
         File.WriteAllText(strangerConfig, $"cluster {{ tls {{ certificate = \"{stranger}\", password = \"pw\", suppress-validation = true }} }}\n");
         string src = BuildSource(), dst = _tmp["dst"];
-        using var cluster = new TestCluster(_tmp, 2, _ => config) { ClientConfig = config };
+        using var cluster = new TestCluster(_tmp, 2, _ => config) { ClientConfig = config, Security = ClusterSecurity.Config };
         cluster.StartAll();
         var run = cluster.Pdm("copy", src, dst);
         Assert.True(run.ExitCode == 0, $"{run.Stdout}{run.Stderr}\n{cluster.Logs()}");
         Tools.AssertTreesEqual(src, dst);
-        // Without TLS, or with another certificate, nothing gets through.
-        Assert.Equal(3, Tools.Run(Tools.Pdm, ["passes", "--cluster", cluster.Contacts]).ExitCode);
-        Assert.Equal(3, Tools.Run(Tools.Pdm, ["passes", "--cluster", cluster.Contacts, "--config", strangerConfig]).ExitCode);
+        // Without TLS, or with another certificate, nothing gets through, and pdm says why.
+        var plain = Tools.Run(Tools.Pdm, ["passes", "--cluster", cluster.Contacts, "--insecure"]);
+        Assert.True(plain.ExitCode == 2, plain.Stdout + plain.Stderr);
+        Assert.Contains("requires TLS", plain.Stderr);
+        var other = Tools.Run(Tools.Pdm, ["passes", "--cluster", cluster.Contacts, "--config", strangerConfig]);
+        Assert.True(other.ExitCode == 2, other.Stdout + other.Stderr);
+        Assert.Contains("another certificate than this client's pinned one", other.Stderr);
+    }
+
+    /// <summary>
+    /// Certificates from a site CA (cluster.tls with ca): the nodes trust that CA alone, so a client whose
+    /// certificate another CA signed is refused (before issue 23, any CA of the system's store was trusted).
+    /// </summary>
+    [Fact]
+    public void ASiteCaClusterTrustsThatCaAloneAndRefusesACertificateOfAnother()
+    {
+        var (siteCa, siteNode) = MakeCaAndCertificate("site");
+        var (_, otherNode) = MakeCaAndCertificate("other");
+        string config = _tmp["site.conf"], otherConfig = _tmp["other.conf"];
+        File.WriteAllText(config, $"allow-any-path = true\ncluster {{ tls {{ certificate = \"{siteNode}\", password = \"pw\", ca = \"{siteCa}\" }} }}\n");
+        File.WriteAllText(otherConfig, $"cluster {{ tls {{ certificate = \"{otherNode}\", password = \"pw\", ca = \"{siteCa}\" }} }}\n");
+        string src = BuildSource(scale: 0.01), dst = _tmp["dst"];
+        using var cluster = new TestCluster(_tmp, 2, _ => config) { ClientConfig = config, Security = ClusterSecurity.Config };
+        cluster.StartAll();
+        var run = cluster.Pdm("copy", src, dst);
+        Assert.True(run.ExitCode == 0, $"{run.Stdout}{run.Stderr}\n{cluster.Logs()}");
+        Tools.AssertTreesEqual(src, dst);
+        var other = Tools.Run(Tools.Pdm, ["copy", src, _tmp["dst-other"], "--cluster", cluster.Contacts, "--config", otherConfig]);
+        Assert.True(other.ExitCode == 2, other.Stdout + other.Stderr);
+        Assert.Contains("refused this client's certificate", other.Stderr);
+        Assert.False(Directory.Exists(_tmp["dst-other"]));
+        using var passes = JsonDocument.Parse(cluster.Pdm("passes", "--json").Stdout);
+        Assert.Single(passes.RootElement.GetProperty("passes").EnumerateArray()); // the other's copy was never admitted
     }
 
     private string MakeCertificate(string name)
@@ -201,6 +235,27 @@ public sealed class ClusterControlTests : IDisposable
         Assert.True(req.ExitCode == 0, req.Stderr);
         var export = Tools.Run("openssl", ["pkcs12", "-export", "-inkey", key, "-in", cert, "-out", pfx, "-passout", "pass:pw"]);
         Assert.True(export.ExitCode == 0, export.Stderr);
+        Assert.Equal(0, Tools.Run("chmod", ["600", pfx]).ExitCode);
         return pfx;
+    }
+
+    /// <summary>A CA made with openssl, as a site's would be, and one certificate it signed (a .pfx with its key).</summary>
+    private (string Ca, string Pfx) MakeCaAndCertificate(string name)
+    {
+        string caKey = _tmp[$"{name}-ca.key"], ca = _tmp[$"{name}-ca.crt"], key = _tmp[$"{name}.key"], csr = _tmp[$"{name}.csr"],
+            cert = _tmp[$"{name}.crt"], pfx = _tmp[$"{name}.pfx"], ext = _tmp[$"{name}.ext"];
+        void Openssl(params string[] args)
+        {
+            var r = Tools.Run("openssl", args);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+        }
+        Openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", $"/CN={name} CA", "-keyout", caKey, "-out", ca,
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        Openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", $"/CN={name} node", "-keyout", key, "-out", csr);
+        File.WriteAllText(ext, "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n");
+        Openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-days", "2", "-out", cert, "-extfile", ext);
+        Openssl("pkcs12", "-export", "-inkey", key, "-in", cert, "-out", pfx, "-passout", "pass:pw");
+        Assert.Equal(0, Tools.Run("chmod", ["600", pfx]).ExitCode);
+        return (ca, pfx);
     }
 }

@@ -22,16 +22,31 @@ public sealed class TestCluster : IDisposable
 
     public PostgresTestDatabase Database { get; }
 
+    /// <summary>The address every node listens on (a port each): the IPv4 loopback unless a test says otherwise.</summary>
+    public string BindHost { get; init; } = "127.0.0.1";
+
+    private string HostInUri => BindHost.Contains(':') ? $"[{BindHost}]" : BindHost;
+
     /// <summary>HOST:PORT of the seed nodes (the first two): what `pdm --cluster` and every node is given.</summary>
-    public string Contacts { get; }
+    public string Contacts => string.Join(',', _nodes.Take(Math.Min(2, _nodes.Length)).Select(n => $"{HostInUri}:{n.Port}"));
 
     public int Count => _nodes.Length;
 
     /// <summary>The config `pdm --cluster` is given (a TLS cluster's, say), or none.</summary>
     public string? ClientConfig { get; init; }
 
+    /// <summary>How nodes and `pdm` secure the cluster: the default is what the README says, mutual TLS made by `pdm cluster init`.</summary>
+    public ClusterSecurity Security { get; init; } = ClusterSecurity.Init;
+
+    /// <summary>The directory `pdm cluster init` made for this cluster (root's, 0700).</summary>
+    public string TlsDir { get; }
+
+    /// <summary>What `pdm --cluster` adds to reach this cluster: its TLS (or --insecure, or the client config).</summary>
+    public string[] ClientArgs => ClientConfig is not null ? ["--config", ClientConfig]
+        : Security == ClusterSecurity.Insecure ? ["--insecure"] : ["--tls", TlsDir];
+
     /// <summary>HOST:PORT of one node.</summary>
-    public string Endpoint(int i) => $"127.0.0.1:{_nodes[i].Port}";
+    public string Endpoint(int i) => $"{HostInUri}:{_nodes[i].Port}";
 
     /// <param name="config">a config file for every node (null: none), or one per node</param>
     public TestCluster(TempTree tmp, int nodes, Func<int, string?>? config = null, params string[] extraArgs)
@@ -40,11 +55,16 @@ public sealed class TestCluster : IDisposable
         _extraArgs = extraArgs;
         Database = PostgresTestDatabase.Create();
         var ports = FreePorts(nodes);
-        _nodes = Enumerable.Range(0, nodes).Select(i => new Node(i, ports[i], config?.Invoke(i), tmp[$"node-{i}.log"])).ToArray();
-        Contacts = string.Join(',', ports.Take(Math.Min(2, nodes)).Select(p => $"127.0.0.1:{p}"));
+        TlsDir = tmp["cluster-tls"];
+        var init = Tools.Run(Tools.Pdm, ["cluster", "init", TlsDir]);
+        Assert.True(init.ExitCode == 0, "pdm cluster init: " + init.Stderr);
+        // A node with no named filesystems takes cluster passes only when its config allows any path.
+        string anyPath = tmp["node-any-path.conf"];
+        File.WriteAllText(anyPath, "allow-any-path = true\n");
+        _nodes = Enumerable.Range(0, nodes).Select(i => new Node(i, ports[i], config is null ? anyPath : config(i), tmp[$"node-{i}.log"])).ToArray();
     }
 
-    public string Address(int i) => $"akka.tcp://pdm@127.0.0.1:{_nodes[i].Port}";
+    public string Address(int i) => $"{(Security == ClusterSecurity.Insecure ? "akka.tcp" : "akka.ssl.tcp")}://pdm@{HostInUri}:{_nodes[i].Port}";
 
     /// <summary>Starts every node, and waits until all are Up members of one cluster.</summary>
     public void StartAll()
@@ -58,8 +78,10 @@ public sealed class TestCluster : IDisposable
         var n = _nodes[i];
         if (n.Process is { HasExited: false }) throw new InvalidOperationException($"node {i} runs already");
         var psi = new ProcessStartInfo(NodePath) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--ledger", Database.Uri, "--bind", $"127.0.0.1:{n.Port}", "--seeds", Contacts, "--threads", "4" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "--ledger", Database.Uri, "--bind", $"{HostInUri}:{n.Port}", "--seeds", Contacts, "--threads", "4" }) psi.ArgumentList.Add(a);
         if (n.Config is not null) { psi.ArgumentList.Add("--config"); psi.ArgumentList.Add(n.Config); }
+        if (Security == ClusterSecurity.Init) { psi.ArgumentList.Add("--tls"); psi.ArgumentList.Add(TlsDir); }
+        if (Security == ClusterSecurity.Insecure) psi.ArgumentList.Add("--insecure");
         foreach (var a in _extraArgs) psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
         n.Process = p;
@@ -103,7 +125,7 @@ public sealed class TestCluster : IDisposable
 
     /// <summary>Runs `pdm ARGS --cluster CONTACTS`.</summary>
     public Tools.Result Pdm(params string[] args) =>
-        Tools.Run(Tools.Pdm, [.. args, "--cluster", Contacts, .. ClientConfig is null ? Array.Empty<string>() : ["--config", ClientConfig]], TimeSpan.FromMinutes(10));
+        Tools.Run(Tools.Pdm, [.. args, "--cluster", Contacts, .. ClientArgs], TimeSpan.FromMinutes(10));
 
     /// <summary>`pdm nodes --json` until <paramref name="count"/> members are up.</summary>
     public void WaitForMembers(int count, int seconds = 90)
@@ -184,3 +206,6 @@ public sealed class TestCluster : IDisposable
         }
     }
 }
+
+/// <summary>How a test cluster is secured: TLS made by `pdm cluster init` (the default), TLS of the nodes' and client's own configs, or none (--insecure).</summary>
+public enum ClusterSecurity { Init, Config, Insecure }

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using Pdm.Tests.Support;
+
+namespace Pdm.Tests.EndToEnd;
+
+/// <summary>
+/// Only the admin commands the cluster (issue 23). Nodes run as root, over mutual TLS made by `pdm
+/// cluster init`; an unprivileged local user (nobody) tries every command, every way: without TLS, over
+/// plain TCP, with root's TLS directory, with a CA of her own, and with her own certificate beside the
+/// cluster's public CA certificate. Nothing she asks is done, and nothing is written.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterSecurityTests : IDisposable
+{
+    private readonly TempTree _tmp = TempTree.OnTmpfs();
+
+    public ClusterSecurityTests()
+    {
+        Assert.True(Tools.IsRoot, "these tests run as root, as CI does");
+        Assert.Equal(0, Tools.Run("chmod", ["755", _tmp.Root]).ExitCode);
+    }
+
+    public void Dispose() => _tmp.Dispose();
+
+    /// <summary>`pdm ARGS` as nobody, with a home of her own.</summary>
+    private Tools.Result AsNobody(params string[] args) =>
+        Tools.Run("setpriv", Tools.AsNobody(["env", "-u", "PDM_CONFIG", "-u", "PDM_TLS", $"HOME={_tmp["home"]}", Tools.Pdm, .. args]), TimeSpan.FromMinutes(2));
+
+    [Fact]
+    public void AnUnprivilegedUserCommandsNothing()
+    {
+        // What root has: a finished pass, a paused one, a root-only directory and a root-owned target.
+        string src = _tmp["src"], secret = _tmp["secret"], rootTarget = _tmp["root-target"];
+        Tools.MakeTree("small", src, 0.3); // 30,000 files: the second pass is paused long before it ends
+        Directory.CreateDirectory(Path.Combine(secret, "names-nobody-may-see"));
+        Assert.Equal(0, Tools.Run("chmod", ["700", secret]).ExitCode);
+        Directory.CreateDirectory(rootTarget);
+        File.WriteAllText(Path.Combine(rootTarget, "keep"), "root's\n");
+        using var cluster = new TestCluster(_tmp, 2);
+        cluster.StartAll();
+        var first = cluster.Pdm("copy", src, _tmp["dst"]);
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        var second = cluster.Pdm("copy", src, _tmp["dst2"], "--detach");
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        var pause = cluster.Pdm("pause", "2");
+        Assert.True(pause.ExitCode == 0, pause.Stderr);
+
+        // Hers: a tree, a home, a CA of her own, and her certificate beside the cluster's CA certificate
+        // (public: an admin may well leave it readable).
+        string home = _tmp["home"], mine = Path.Combine(home, "mine");
+        Directory.CreateDirectory(mine);
+        File.WriteAllText(Path.Combine(mine, "hers"), "her file\n");
+        Assert.Equal(0, Tools.Run("chown", ["-R", $"{Tools.Nobody}:{Tools.Nobody}", home]).ExitCode);
+        var init = AsNobody("cluster", "init", Path.Combine(home, "tls"));
+        Assert.True(init.ExitCode == 0, init.Stderr);
+        File.Copy(Path.Combine(cluster.TlsDir, "ca.crt"), Path.Combine(home, "cluster-ca.crt"));
+        Assert.Equal(0, Tools.Run("chmod", ["644", Path.Combine(home, "cluster-ca.crt")]).ExitCode);
+        string mixed = Path.Combine(home, "mixed.conf");
+        File.WriteAllText(mixed, $"cluster {{ tls {{ certificate = \"{home}/tls/admin.pfx\", ca = \"{home}/cluster-ca.crt\" }} }}\n");
+        Assert.Equal(0, Tools.Run("chown", ["-R", $"{Tools.Nobody}:{Tools.Nobody}", home]).ExitCode);
+
+        string before = Tools.Listing(rootTarget) + Tools.Listing(src) + Tools.Listing(_tmp["dst2"]);
+        string[][] commands =
+        [
+            ["copy", mine, rootTarget],
+            ["delete", mine, rootTarget],
+            ["copy", secret, Path.Combine(home, "out"), "--dry-run"],
+            ["pause", "1"], ["resume", "2"], ["cancel", "2"],
+            ["passes"], ["status", "1"], ["failures", "1"], ["nodes"],
+            ["cluster", "show"], ["cluster", "leave", cluster.Address(0)], ["cluster", "down", cluster.Address(1)],
+        ];
+        foreach (var command in commands)
+        {
+            string what = string.Join(' ', command);
+            // No TLS given: refused before anything is sent.
+            var plain = AsNobody([.. command, "--cluster", cluster.Contacts]);
+            Assert.True(plain.ExitCode == 2 && plain.Stderr.Contains("mutual TLS"), $"{what} without TLS: exit {plain.ExitCode}: {plain.Stdout}{plain.Stderr}");
+            // Root's TLS directory: she cannot read it.
+            var roots = AsNobody([.. command, "--cluster", cluster.Contacts, "--tls", cluster.TlsDir]);
+            Assert.True(roots.ExitCode == 2 && roots.Stderr.Contains("TLS certificate"), $"{what} with root's TLS: exit {roots.ExitCode}: {roots.Stdout}{roots.Stderr}");
+            // A CA of her own: the nodes show a certificate of another CA, and would refuse hers.
+            var own = AsNobody([.. command, "--cluster", cluster.Contacts, "--tls", Path.Combine(home, "tls")]);
+            Assert.True(own.ExitCode == 2 && own.Stderr.Contains("not of this cluster's CA"), $"{what} with her own CA: exit {own.ExitCode}: {own.Stdout}{own.Stderr}");
+            Assert.Empty(own.Stdout);
+        }
+        // Plain TCP, and her certificate with the cluster's CA certificate: the nodes refuse her.
+        var insecure = AsNobody("copy", mine, rootTarget, "--cluster", cluster.Contacts, "--insecure");
+        Assert.True(insecure.ExitCode == 2 && insecure.Stderr.Contains("requires TLS"), insecure.Stdout + insecure.Stderr);
+        foreach (var command in new[] { new[] { "copy", mine, rootTarget }, ["passes"], ["cluster", "down", cluster.Address(1)] })
+        {
+            var refused = AsNobody([.. command, "--cluster", cluster.Contacts, "--config", mixed]);
+            Assert.True(refused.ExitCode == 2 && refused.Stderr.Contains("refused this client's certificate"), $"{string.Join(' ', command)}: {refused.Stdout}{refused.Stderr}");
+        }
+
+        // Nothing she asked was done.
+        Assert.Equal(before, Tools.Listing(rootTarget) + Tools.Listing(src) + Tools.Listing(_tmp["dst2"]));
+        Assert.False(Directory.Exists(Path.Combine(home, "out")));
+        var passes = cluster.Pdm("passes", "--json");
+        Assert.True(passes.ExitCode == 0, passes.Stderr);
+        using var doc = JsonDocument.Parse(passes.Stdout);
+        Assert.Equal(2, doc.RootElement.GetProperty("passes").GetArrayLength());
+        Assert.Equal("paused", cluster.Status(2).GetProperty("state").GetString());
+        cluster.WaitForMembers(2, seconds: 5); // both nodes still up
+        Assert.Contains("refused a peer's certificate", cluster.Logs());
+    }
+
+    /// <summary>A node refuses a cluster without TLS unless told --insecure, and a key others may read, in one line each.</summary>
+    [Fact]
+    public void ANodeRefusesPlainTcpAndAKeyOthersMayRead()
+    {
+        using var db = PostgresTestDatabase.Create();
+        string[] cluster = ["--ledger", db.Uri, "--bind", "127.0.0.1:4999", "--seeds", "127.0.0.1:4999"];
+        var plain = Tools.Run(TestCluster.NodePath, cluster);
+        Assert.Equal(2, plain.ExitCode);
+        Assert.Contains("pdm cluster init", Assert.Single(plain.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+
+        string dir = _tmp["tls"];
+        Assert.Equal(0, Tools.Run(Tools.Pdm, ["cluster", "init", dir]).ExitCode);
+        Assert.Equal("700", Tools.Run("stat", ["-c", "%a", dir]).Stdout.Trim());
+        foreach (var f in Directory.GetFiles(dir)) Assert.Equal("600", Tools.Run("stat", ["-c", "%a", f]).Stdout.Trim());
+        Assert.Equal(0, Tools.Run("chmod", ["640", Path.Combine(dir, "node.pfx")]).ExitCode);
+        var readable = Tools.Run(TestCluster.NodePath, [.. cluster, "--tls", dir]);
+        Assert.Equal(2, readable.ExitCode);
+        Assert.Contains("chmod 600", Assert.Single(readable.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal(0, Tools.Run("chmod", ["640", Path.Combine(dir, "admin.pfx")]).ExitCode);
+        var client = Tools.Run(Tools.Pdm, ["passes", "--cluster", "127.0.0.1:4999", "--tls", dir]);
+        Assert.Equal(2, client.ExitCode);
+        Assert.Contains("chmod 600", client.Stderr);
+
+        var again = Tools.Run(Tools.Pdm, ["cluster", "init", dir]);
+        Assert.Equal(2, again.ExitCode); // never overwrites a CA
+        Assert.Contains("not empty", again.Stderr);
+    }
+
+    /// <summary>A second node on an address in use exits 2 in one line instead of sharing the port (SO_REUSEPORT) and splitting the cluster.</summary>
+    [Fact]
+    public void ASecondNodeOnAnAddressInUseIsRefused()
+    {
+        using var cluster = new TestCluster(_tmp, 1);
+        cluster.StartAll();
+        var second = Tools.Run(TestCluster.NodePath, ["--ledger", cluster.Database.Uri, "--bind", cluster.Endpoint(0), "--seeds", cluster.Endpoint(0),
+            "--tls", cluster.TlsDir, "--config", _tmp["node-any-path.conf"]]);
+        Assert.Equal(2, second.ExitCode);
+        Assert.Contains("in use", Assert.Single(second.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        var bad = Tools.Run(TestCluster.NodePath, ["--ledger", cluster.Database.Uri, "--bind", "192.0.2.1:4053", "--seeds", "192.0.2.1:4053", "--tls", cluster.TlsDir]);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Single(bad.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>A node reached by IPv6 ([::1]:PORT), and empty cluster addresses refused.</summary>
+    [Fact]
+    public void IPv6ContactsWorkAndEmptyOnesAreRefused()
+    {
+        using var cluster = new TestCluster(_tmp, 1) { BindHost = "::1" };
+        cluster.StartAll();
+        var nodes = Tools.Run(Tools.Pdm, ["nodes", "--cluster", cluster.Endpoint(0), "--tls", cluster.TlsDir]);
+        Assert.True(nodes.ExitCode == 0, nodes.Stderr);
+        Assert.Contains("akka.ssl.tcp://pdm@[::1]:", nodes.Stdout);
+        var empty = Tools.Run(Tools.Pdm, ["passes", "--cluster", ""]);
+        Assert.Equal(2, empty.ExitCode);
+        var emptyEnv = Tools.Run(Tools.Pdm, ["passes"], env: new Dictionary<string, string> { ["PDM_CLUSTER"] = "" });
+        Assert.Equal(2, emptyEnv.ExitCode);
+        Assert.Contains("PDM_CLUSTER", emptyEnv.Stderr);
+    }
+}
