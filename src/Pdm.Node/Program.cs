@@ -75,14 +75,17 @@ try
         throw new UsageException("a cluster shares one ledger: give --ledger postgresql://USER@HOST/DATABASE");
     // A node logs at INFO (membership changes, drains, big files' ranges) unless its config says otherwise.
     var akka = config.Akka.WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = INFO"));
+    // In a cluster nothing is claimed until this node is an Up member of the ledger's one cluster.
+    var gate = clusterSettings is null ? ClaimGate.AlwaysOpen : new ClaimGate("not yet an Up member of the cluster");
     var options = new MoverHostOptions(akka, ledger.Journal, clusterSettings is null ? "pdm-node" : ClusterSettings.SystemName,
-        Cluster: clusterSettings is null ? null : new ClusterNode(clusterSettings, ledger, config), ConfigFile: config.File);
+        Cluster: clusterSettings is null ? null : new ClusterNode(clusterSettings, ledger, config, gate, lease), ConfigFile: config.File);
     await using var host = await MoverHost.StartAsync(options);
     using var signals = host.StopOn(PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP);
     var node = MoverNode.Start(host.System, ledger, NodeOptions.For(config, n) with { Lease = lease }, m => Console.Error.WriteLine($"Pdm.Node: {m}"),
-        refuses: pass => PassAdmission.RefusedByNode(config, pass, inCluster: clusterSettings is not null));
+        refuses: pass => PassAdmission.RefusedByNode(config, pass, inCluster: clusterSettings is not null), gate: gate);
     CoordinatedShutdown.Get(host.System).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "say-draining", () =>
     {
+        if (CoordinatedShutdown.Get(host.System).ShutdownReason is MembershipWatcher.LedgerOfAnotherCluster) return Task.FromResult(Akka.Done.Instance); // it claimed nothing
         string why = host.StoppedBy is { } signal ? signal.ToString() : CoordinatedShutdown.Get(host.System).ShutdownReason switch
         {
             CoordinatedShutdown.ClusterLeavingReason => "asked to leave the cluster",
@@ -98,6 +101,11 @@ try
         : $"Pdm.Node {node.Id}: member {clusterSettings.Address} (seeds {string.Join(",", clusterSettings.Seeds.Select(s => $"{ClusterSettings.Bracketed(s.Host)}:{s.Port}"))}{(clusterSettings.Tls is null ? "" : ", TLS")}), working on {ledger.Path} with {n} I/O threads");
     await node.Finished; // drained by a signal or by the cluster, or the ledger failed (its error is thrown here)
     await host.StopAsync();
+    if (CoordinatedShutdown.Get(host.System).ShutdownReason is MembershipWatcher.LedgerOfAnotherCluster other)
+    {
+        Console.Error.WriteLine($"Pdm.Node: {other.Why}");
+        return 2;
+    }
     if (CoordinatedShutdown.Get(host.System).ShutdownReason is CoordinatedShutdown.ClusterDowningReason)
     {
         // Downed by the cluster (the split brain resolver, `pdm cluster down`): a supervisor should start it again.

@@ -41,14 +41,15 @@ public sealed class MoverNode
 
     /// <param name="problem">told (from actor threads) of a failure that is not a file's: a bug, a lost lease</param>
     /// <param name="refuses">why this node will not work on a pass, or null (see <see cref="NodeContext"/>)</param>
+    /// <param name="gate">whether it may claim now: a cluster's membership decides (see <see cref="ClaimGate"/>)</param>
     public static MoverNode Start(ActorSystem system, ILedger ledger, NodeOptions options, Action<string> problem, long? onlyPass = null,
-        Func<PassInfo, string?>? refuses = null)
+        Func<PassInfo, string?>? refuses = null, ClaimGate? gate = null)
     {
         string id = $"{ProcessIdentity.Host}:{ProcessIdentity.Pid}:{Guid.NewGuid().ToString("N")[..6]}";
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // In a cluster its address tells which node's work goes back when that member is removed.
         string? address = MoverHost.IsClusterMember(system) ? MemberKey(system) : null;
-        var node = new NodeContext(id, ledger, options, problem, refuses, address);
+        var node = new NodeContext(id, ledger, options, problem, refuses, address, gate);
         var feeder = system.ActorOf(WorkFeeder.Props(node, onlyPass, finished), $"node-{Guid.NewGuid():N}"[..18]);
         var mover = new MoverNode(id, feeder, finished);
         // Coordinated shutdown (a signal, or the host stopping) first drains the node: it stops

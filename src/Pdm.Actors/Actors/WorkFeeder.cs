@@ -124,7 +124,7 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
             _node.Lost(lost);
         }
         double seconds = Math.Max((DateTime.UtcNow - _lastHeartbeat).TotalSeconds, 0.001);
-        _node.Ledger.HeartbeatNode(_node.Id, Role, _inFlight.Count, _doneSinceHeartbeat / seconds, _bytesSinceHeartbeat / seconds);
+        if (_registered) _node.Ledger.HeartbeatNode(_node.Id, Role, _inFlight.Count, _doneSinceHeartbeat / seconds, _bytesSinceHeartbeat / seconds);
         _doneSinceHeartbeat = _bytesSinceHeartbeat = 0;
         _lastHeartbeat = DateTime.UtcNow;
         // Finished rows go as the pass runs, a batch at a time (a few batches a round at most).
@@ -150,16 +150,30 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
         _given = new int[_threads];
         var writer = Context.ActorOf(CompletionWriter.Props(_node, Self), "writer");
         _node.Writer = writer;
-        var now = DateTimeOffset.UtcNow;
         Guarded(() =>
         {
             _node.Ledger.ReleaseDeadLocalNodes(ProcessIdentity.Host, ProcessIdentity.IsAlive);
-            _node.Ledger.RegisterNode(new NodeInfo(_node.Id, ProcessIdentity.Host, ProcessIdentity.Pid, ProcessIdentity.StartTime,
-                typeof(WorkFeeder).Assembly.GetName().Version?.ToString() ?? "0", now, now, Role, _node.Address));
+            if (_node.Gate.ClosedBecause is null) Register();
         });
         Cluster.Notices.Subscribe(Context.System, Self);
         Timers.StartPeriodicTimer("housekeeping", Housekeeping.Instance, TimeSpan.FromTicks(_node.Options.Lease.Ticks / 6));
         Self.Tell(Pump.Instance);
+    }
+
+    /// <summary>Whether this node is in the ledger's registry: from when it may first claim (see <see cref="ClaimGate"/>).</summary>
+    private bool _registered;
+
+    /// <summary>
+    /// Enters this node in the ledger's registry. In a cluster, only once it is an Up member: a node in
+    /// the registry with a fresh heartbeat is one of the cluster the ledger serves, and one that formed a
+    /// cluster of its own beside it can tell (<see cref="Cluster.MembershipWatcher"/>).
+    /// </summary>
+    private void Register()
+    {
+        var now = DateTimeOffset.UtcNow;
+        _node.Ledger.RegisterNode(new NodeInfo(_node.Id, ProcessIdentity.Host, ProcessIdentity.Pid, ProcessIdentity.StartTime,
+            typeof(WorkFeeder).Assembly.GetName().Version?.ToString() ?? "0", now, now, Role, _node.Address));
+        _registered = true;
     }
 
     /// <summary>
@@ -191,6 +205,11 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
         return worker;
     }
 
+    /// <summary>Why the claim gate was last found closed, said once until it changes; since when it has been closed.</summary>
+    private string? _saidClosed;
+    private DateTime? _closedSince;
+    private static readonly TimeSpan SayClosedAfter = TimeSpan.FromSeconds(10);
+
     /// <summary>Claims if there is room, hands out what workers can take, and decides when to look again.</summary>
     private void Feed()
     {
@@ -207,6 +226,26 @@ public sealed class WorkFeeder : UntypedActor, IWithTimers
         // Claim in batches: when half the room is free, or when the workers are about to run dry.
         int room = _capacity - _inFlight.Count;
         bool claim = room > 0 && (room >= _capacity / 2 || _claimed.Count == 0);
+        if (claim && _node.Gate.ClosedBecause is { } closed)
+        {
+            // Said once it has lasted: every node waits a moment to become a member as it starts.
+            _closedSince ??= DateTime.UtcNow;
+            if (closed != _saidClosed && DateTime.UtcNow - _closedSince >= SayClosedAfter)
+            {
+                _node.Problem($"claiming nothing: {closed}");
+                _saidClosed = closed;
+            }
+            Dispatch();
+            Timers.StartSingleTimer("pump", Pump.Instance, MaxIdleDelay);
+            return;
+        }
+        if (claim) _closedSince = null;
+        if (claim && _saidClosed is not null)
+        {
+            _node.Problem("claiming work again");
+            _saidClosed = null;
+        }
+        if (claim && !_registered) Register();
         int got = 0;
         if (claim)
         {

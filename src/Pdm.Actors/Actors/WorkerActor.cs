@@ -109,9 +109,11 @@ public abstract class WorkerActor(NodeContext node) : UntypedActor
 /// <param name="refuses">why this node will not work on a pass (its own config does not let it write there), or null</param>
 /// <param name="address">the node's cluster address, if it is in a cluster</param>
 public sealed class NodeContext(string id, ILedger ledger, NodeOptions options, Action<string> problem,
-    Func<PassInfo, string?>? refuses = null, string? address = null)
+    Func<PassInfo, string?>? refuses = null, string? address = null, ClaimGate? gate = null)
 {
     public string Id { get; } = id;
+    /// <summary>Whether the node may claim now (a cluster's membership decides).</summary>
+    public ClaimGate Gate { get; } = gate ?? ClaimGate.AlwaysOpen;
     public string? Address { get; } = address;
     public string? Refuses(PassInfo pass) => refuses?.Invoke(pass);
     public ILedger Ledger { get; } = ledger;

@@ -24,18 +24,18 @@ public static class ClusterTls
     private static readonly TimeSpan Lifetime = TimeSpan.FromDays(3650);
 
     /// <summary>
-    /// Makes DIR (mode 0700; it must not exist, or be empty) with a new CA (ca.crt, ca.key) and the two
-    /// certificates it signs: node.pfx for every node, admin.pfx for whoever commands the cluster. Every
-    /// file 0600 from its creation. The CA's key is needed only to make more certificates.
+    /// Makes DIR (mode 0700; it must not exist) with a new CA (ca.crt, ca.key) and the two certificates
+    /// it signs: node.pfx for every node, admin.pfx for whoever commands the cluster. Every file 0600
+    /// from its creation. The CA's key is needed only to make more certificates. DIR is made by mkdir,
+    /// which fails on anything there: a directory another user made in its place (a shared /tmp) would
+    /// let her replace the CA later.
     /// </summary>
     public static IReadOnlyList<string> Init(string dir)
     {
         dir = Path.GetFullPath(dir);
-        if (File.Exists(dir) || (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any()))
-            throw new UsageException($"{dir} exists and is not empty: pdm cluster init makes a new CA there and overwrites nothing");
-        if (!Directory.Exists(Path.GetDirectoryName(dir))) throw new UsageException($"{Path.GetDirectoryName(dir)}: no such directory");
-        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // an empty one that was there
+        int made = Native.Sys.TryMkdirAt(Native.Flags.AT_FDCWD, Native.ByteNames.FromString(dir), 0x1C0);
+        if (made == Native.Errno.EEXIST) throw new UsageException($"{dir} exists: pdm cluster init makes a new directory and overwrites nothing");
+        if (made != 0) throw new UsageException($"{dir}: {Native.Sys.ErrorMessage(made)}");
         var notBefore = DateTimeOffset.UtcNow.AddHours(-1);
         string id = Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
 

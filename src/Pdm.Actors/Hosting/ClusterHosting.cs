@@ -45,6 +45,7 @@ public static class ClusterHosting
     {
         var settings = node.Settings;
         builder.AddHocon(Tuning, HoconAddMode.Prepend)
+            .WithCustomSerializer("pdm-wire", WireSerializer.Types, system => new WireSerializer(system))
             .WithRemoting(Remote(settings.Host, settings.Port, settings.Tls))
             .WithClustering(new ClusterOptions
             {
@@ -69,7 +70,7 @@ public static class ClusterHosting
                 var coordinators = registry.Get<PassCoordinators>();
                 var api = system.ActorOf(PdmApi.Props(node.Ledger, node.Config, coordinators), "pdm-api");
                 ClusterClientReceptionist.Get(system).RegisterService(api);
-                system.ActorOf(MembershipWatcher.Props(node.Ledger), "membership");
+                system.ActorOf(MembershipWatcher.Props(node.Ledger, node.Gate, node.Lease), "membership");
                 system.ActorOf(CoordinatorKeeper.Props(node.Ledger, coordinators), "coordinator-keeper");
             });
     }
@@ -89,6 +90,7 @@ public static class ClusterHosting
                 akka.loglevel = OFF
                 akka.stdout-loglevel = OFF
                 """), HoconAddMode.Prepend)
+            .WithCustomSerializer("pdm-wire", WireSerializer.Types, system => new WireSerializer(system))
             .WithRemoting(Remote(client.Host, 0, client.Tls))
             .WithClusterClient<PdmApiClient>(client.Contacts.Select(c => $"{ClusterSettings.AddressOf(c.Host, c.Port, client.Tls)}/system/receptionist").ToList());
 

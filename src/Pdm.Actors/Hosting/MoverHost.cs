@@ -21,7 +21,9 @@ public sealed record MoverHostOptions(Config Akka, JournalDatabase? Journal, str
     ApiClientSettings? Client = null, string? ConfigFile = null);
 
 /// <summary>What a cluster node's host needs beside its settings: the ledger (the coordinators' and the API's) and the node's config.</summary>
-public sealed record ClusterNode(ClusterSettings Settings, ILedger Ledger, Configuration.PdmConfig Config);
+/// <param name="Gate">whether the node may claim: its membership watcher opens it once the node is an Up member of the ledger's one cluster</param>
+/// <param name="Lease">the node's lease: a heartbeat older than this in the ledger is a node gone</param>
+public sealed record ClusterNode(ClusterSettings Settings, ILedger Ledger, Configuration.PdmConfig Config, ClaimGate Gate, TimeSpan Lease);
 
 /// <summary>Where Akka.Persistence.Sql keeps the coordinators' journal: linq2db's provider name and a connection string.</summary>
 public sealed record JournalDatabase(string Provider, string ConnectionString)

@@ -129,7 +129,7 @@ public sealed class ClusterSecurityTests : IDisposable
 
         var again = Tools.Run(Tools.Pdm, ["cluster", "init", dir]);
         Assert.Equal(2, again.ExitCode); // never overwrites a CA
-        Assert.Contains("not empty", again.Stderr);
+        Assert.Contains("exists", again.Stderr);
     }
 
     /// <summary>A second node on an address in use exits 2 in one line instead of sharing the port (SO_REUSEPORT) and splitting the cluster.</summary>
@@ -161,5 +161,54 @@ public sealed class ClusterSecurityTests : IDisposable
         var emptyEnv = Tools.Run(Tools.Pdm, ["passes"], env: new Dictionary<string, string> { ["PDM_CLUSTER"] = "" });
         Assert.Equal(2, emptyEnv.ExitCode);
         Assert.Contains("PDM_CLUSTER", emptyEnv.Stderr);
+    }
+    /// <summary>
+    /// One ledger, one cluster: a node whose seeds name only itself, started beside a running cluster on
+    /// the same ledger, forms a cluster of its own: it exits 2 in one line, having claimed nothing. A node
+    /// whose first seed is down never becomes a member: it claims nothing, and says why once.
+    /// </summary>
+    [Fact]
+    public async Task ANodeOutsideTheLedgersClusterClaimsNothing()
+    {
+        string src = _tmp["src"];
+        Tools.MakeTree("small", src, 0.05);
+        using var cluster = new TestCluster(_tmp, 2);
+        cluster.StartAll();
+        int port = FreePort();
+        var alone = Tools.Run(TestCluster.NodePath, ["--ledger", cluster.Database.Uri, "--bind", $"127.0.0.1:{port}", "--seeds", $"127.0.0.1:{port}",
+            "--tls", cluster.TlsDir, "--config", _tmp["node-any-path.conf"]], TimeSpan.FromMinutes(2));
+        Assert.True(alone.ExitCode == 2, $"exit {alone.ExitCode}: {alone.Stderr}");
+        Assert.Single(alone.Stderr.Split('\n'), l => l.StartsWith("Pdm.Node: this node formed a cluster of its own"));
+        Assert.DoesNotContain("claiming work", alone.Stderr);
+
+        // The cluster stopped; a node whose first seed is down, and a pass waiting in the ledger.
+        cluster.Stop(0);
+        cluster.Stop(1);
+        var submit = Tools.Run(Tools.Pdm, ["copy", src, _tmp["dst"], "--ledger", cluster.Database.Uri, "--detach"]);
+        Assert.True(submit.ExitCode == 0, submit.Stderr);
+        int own = FreePort(), dead = FreePort();
+        var psi = new System.Diagnostics.ProcessStartInfo(TestCluster.NodePath) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { "--ledger", cluster.Database.Uri, "--bind", $"127.0.0.1:{own}", "--seeds", $"127.0.0.1:{dead},127.0.0.1:{own}",
+            "--tls", cluster.TlsDir, "--config", _tmp["node-any-path.conf"] }) psi.ArgumentList.Add(a);
+        using var waiting = System.Diagnostics.Process.Start(psi)!;
+        var errors = waiting.StandardError.ReadToEndAsync();
+        _ = waiting.StandardOutput.ReadToEndAsync();
+        Thread.Sleep(15_000);
+        var status = Tools.Run(Tools.Pdm, ["status", "1", "--json", "--ledger", cluster.Database.Uri]);
+        Tools.Run("kill", ["-TERM", waiting.Id.ToString()]);
+        Assert.True(waiting.WaitForExit(60_000));
+        using var doc = JsonDocument.Parse(status.Stdout);
+        Assert.Equal(0, doc.RootElement.GetProperty("entries_seen").GetInt64());
+        Assert.False(Directory.Exists(_tmp["dst"]) && Directory.EnumerateFileSystemEntries(_tmp["dst"]).Any());
+        Assert.Single((await errors).Split('\n'), l => l.Contains("claiming nothing: not yet an Up member of the cluster"));
+    }
+
+    private static int FreePort()
+    {
+        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
     }
 }
