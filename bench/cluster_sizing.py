@@ -75,23 +75,30 @@ def failover(pg, a, round_no):
     dst = os.path.join(a.workdir, f"dst-{round_no}")
     ports = [free_port() for _ in range(3)]
     seeds = ",".join(f"127.0.0.1:{p}" for p in ports[:2])
+    # The cluster's own CA and certificates (a cluster runs over mutual TLS), and a node config that lets it work anywhere.
+    tls = os.path.join(a.workdir, f"tls-{round_no}")
+    if not os.path.exists(tls):
+        subprocess.run([PDM, "cluster", "init", tls], check=True, stdout=subprocess.DEVNULL)
+    conf = os.path.join(a.workdir, "node.conf")
+    with open(conf, "w") as f: f.write("allow-any-path = true\n")
     logs, nodes = [], []
     for i, port in enumerate(ports):
         log = open(os.path.join(a.workdir, f"node-{round_no}-{i}.log"), "w")
         logs.append(log)
-        nodes.append(subprocess.Popen([NODE, "--ledger", uri, "--bind", f"127.0.0.1:{port}", "--seeds", seeds, "--threads", "4"],
+        nodes.append(subprocess.Popen([NODE, "--ledger", uri, "--bind", f"127.0.0.1:{port}", "--seeds", seeds, "--threads", "4",
+                                       "--tls", tls, "--config", conf],
                                       stdout=log, stderr=subprocess.STDOUT))
     try:
         for _ in range(120):
-            r = subprocess.run([PDM, "nodes", "--json", "--cluster", seeds], capture_output=True, text=True)
+            r = subprocess.run([PDM, "nodes", "--json", "--cluster", seeds, "--tls", tls], capture_output=True, text=True)
             if r.returncode == 0 and sum(1 for n in json.loads(r.stdout)["nodes"] if n["status"] == "up" and n["node_id"]) == 3:
                 break
             time.sleep(0.5)
         else:
             sys.exit("the cluster did not form")
-        r = subprocess.run([PDM, "copy", src, dst, "--detach", "--cluster", seeds], check=True, capture_output=True, text=True)
+        r = subprocess.run([PDM, "copy", src, dst, "--detach", "--cluster", seeds, "--tls", tls], check=True, capture_output=True, text=True)
         pass_id = r.stdout.strip()
-        victim = f"akka.tcp://pdm@127.0.0.1:{ports[2]}#%"
+        victim = f"akka.ssl.tcp://pdm@127.0.0.1:{ports[2]}#%"
         node_id, held = "", []
         for _ in range(600):
             node_id = pg.sql(db, f"SELECT id FROM nodes WHERE address LIKE '{victim}'")

@@ -130,11 +130,11 @@ public static class ClusterTls
     /// Accepts a peer only if its certificate chains to <paramref name="ca"/>, with that CA as the one
     /// root trusted (the system's store is not consulted), and is valid now. A peer without one fails.
     /// </summary>
-    public static CertificateValidationCallback ChainsTo(X509Certificate2 ca) => (certificate, chain, _, _, log) =>
+    public static CertificateValidationCallback ChainsTo(X509Certificate2 ca) => (certificate, chain, peer, _, log) =>
     {
         if (certificate is null) return false;
         bool ok = ChainsTo(ca, certificate, chain);
-        if (!ok) log?.Warning("TLS: refused a peer's certificate {0} issued by {1}: it is not of this cluster's CA", certificate.Subject, certificate.Issuer);
+        if (!ok) log?.Warning("TLS: refused the certificate of {0}: refused a peer's certificate {1} issued by {2}, not of this cluster's CA", peer, certificate.Subject, certificate.Issuer);
         return ok;
     };
 

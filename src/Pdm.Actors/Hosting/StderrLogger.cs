@@ -10,6 +10,8 @@ namespace Pdm.Actors;
 /// </summary>
 public sealed class StderrLogger : UntypedActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
+    private readonly TransportNoise _noise = new(TransportNoise.Minute);
+
     protected override void OnReceive(object message)
     {
         switch (message)
@@ -18,8 +20,12 @@ public sealed class StderrLogger : UntypedActor, IRequiresMessageQueue<ILoggerMe
                 Sender.Tell(new LoggerInitialized());
                 break;
             case LogEvent e when !IsClientLeaving(e):
-                Console.Error.WriteLine(
-                    $"pdm: {Level(e.LogLevel())}: {e.Message}{(e.Cause is { } cause ? $" ({cause.GetType().Name}: {cause.Message})" : "")}");
+                string? line = _noise.Line(e, DateTime.UtcNow);
+                if (line == TransportNoise.NotNoise)
+                    Console.Error.WriteLine(
+                        $"pdm: {Level(e.LogLevel())}: {e.Message}{(e.Cause is { } cause ? $" ({cause.GetType().Name}: {cause.Message})" : "")}");
+                else if (line is not null)
+                    Console.Error.WriteLine($"pdm: warning: {line}");
                 break;
             case LogEvent:
                 break;

@@ -65,7 +65,7 @@ public sealed class ClusterSession : IDisposable
         try
         {
             var asking = _host.ApiClient.Ask<object>(new ClusterClient.Send(Api.Path, request, localAffinity: true), patience);
-            // A first answer that is slow to come: a TLS handshake that failed is said at once, not after the patience.
+            // A first answer that is slow to come: a TLS handshake that failed is said within a second, not after the patience.
             if (!_answered && !((IAsyncResult)asking).AsyncWaitHandle.WaitOne(TlsSuspicion) && TlsTrouble() is { } why) throw new UsageException(why);
             answer = asking.GetAwaiter().GetResult();
         }
@@ -86,7 +86,7 @@ public sealed class ClusterSession : IDisposable
     }
 
     /// <summary>How long a first answer may take before the TLS handshake is looked at on its own.</summary>
-    private static readonly TimeSpan TlsSuspicion = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan TlsSuspicion = TimeSpan.FromSeconds(1);
 
     private string? TlsTrouble()
     {

@@ -141,4 +141,18 @@ public sealed class WriteProtectionTests : IDisposable
     [Fact]
     public void AConfigThatDoesNotExistIsRefused() =>
         AssertRefused("does not exist", "copy", _tmp["panda/projects"], _tmp["badger/x"], "--config", _tmp["nope.conf"]);
+    /// <summary>A config that names filesystems keeps pdm inside them: a source or target outside all of them is refused, nothing written.</summary>
+    [Fact]
+    public void APathOutsideEveryNamedFilesystemIsRefused()
+    {
+        Directory.CreateDirectory(_tmp["elsewhere/src"]);
+        File.WriteAllText(_tmp["elsewhere/src/f"], "x");
+        AssertRefused("lies outside every filesystem named in", "copy", _tmp["elsewhere/src"], "badger:/copy");
+        AssertRefused("lies outside every filesystem named in", "copy", "panda:/projects", _tmp["elsewhere/dst"]);
+        AssertRefused("lies outside every filesystem named in", "delete", _tmp["elsewhere/src"], "badger:/");
+        // allow-any-path = true lets it out again.
+        File.AppendAllText(_config, "allow-any-path = true\n");
+        var r = Pdm("copy", _tmp["elsewhere/src"], "badger:/copy");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+    }
 }

@@ -160,7 +160,8 @@ public sealed class TestCluster : IDisposable
     public void WaitForProgress(long passId, long files, int seconds = 120) =>
         Tools.WaitFor(() => Status(passId).GetProperty("files_copied").GetInt64() >= files, $"pass {passId} to copy {files} files", seconds);
 
-    private static int[] FreePorts(int n)
+    /// <summary>Ports free on the loopback now (for a node of a test's own).</summary>
+    public static int[] FreePorts(int n)
     {
         var listeners = Enumerable.Range(0, n).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
         listeners.ForEach(l => l.Start());
