@@ -30,7 +30,7 @@ public static class ClusterTls
     /// which fails on anything there: a directory another user made in its place (a shared /tmp) would
     /// let her replace the CA later.
     /// </summary>
-    public static IReadOnlyList<string> Init(string dir)
+    public static void Init(string dir)
     {
         dir = Path.GetFullPath(dir);
         int made = Native.Sys.TryMkdirAt(Native.Flags.AT_FDCWD, Native.ByteNames.FromString(dir), 0x1C0);
@@ -46,7 +46,6 @@ public static class ClusterTls
         caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
         using var ca = caRequest.CreateSelfSigned(notBefore, notBefore + Lifetime);
 
-        var written = new List<string>();
         void Write(string name, string? text, byte[]? bytes = null)
         {
             string path = Path.Combine(dir, name);
@@ -55,13 +54,11 @@ public static class ClusterTls
                 Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             });
             f.Write(bytes ?? System.Text.Encoding.ASCII.GetBytes(text!));
-            written.Add(path);
         }
         Write(CaCertificateFile, ca.ExportCertificatePem() + "\n");
         Write(CaKeyFile, caKey.ExportPkcs8PrivateKeyPem() + "\n");
         Write(NodeFile, null, Issue(ca, caKey, $"CN=pdm node {id}", notBefore));
         Write(AdminFile, null, Issue(ca, caKey, $"CN=pdm admin {id}", notBefore));
-        return written;
     }
 
     /// <summary>A PKCS#12 of a certificate signed by the CA, with its key, for both ends of a connection (remoting dials both ways).</summary>

@@ -142,13 +142,17 @@ public sealed class MembershipWatcher : ReceiveActor, IWithTimers
         var keys = members.Select(m => ClusterSettings.MemberKey(m.UniqueAddress)).ToHashSet(StringComparer.Ordinal);
         var addresses = members.Select(m => m.Address.ToString()).Append(_cluster.SelfAddress.ToString()).ToHashSet(StringComparer.Ordinal);
         var since = DateTimeOffset.UtcNow - _lease / 3;
-        return nodes
-            .Select(n => (Key: n.Address, n.HeartbeatAt))
-            .Where(n => n.Key is { } key && n.HeartbeatAt >= since && !keys.Contains(key) && key.LastIndexOf('#') > 0)
-            .Select(n => n.Key![..n.Key!.LastIndexOf('#')])
-            .Where(address => !addresses.Contains(address))
-            .Distinct()
-            .ToList();
+        var foreign = new List<string>();
+        foreach (var n in nodes)
+        {
+            // The key is ADDRESS#UID (ClusterSettings.MemberKey).
+            if (n.Address is not { } key || n.HeartbeatAt < since || keys.Contains(key)) continue;
+            int hash = key.LastIndexOf('#');
+            if (hash <= 0) continue;
+            string address = key[..hash];
+            if (!addresses.Contains(address) && !foreign.Contains(address)) foreign.Add(address);
+        }
+        return foreign;
     }
 
     private sealed class CheckLedger

@@ -48,16 +48,24 @@ public static class Equality
             _ => true,
         };
         if (!sameContent) return Verdict.Differs;
-        bool sameOwner = !compareOwner || (source.Uid == t.Uid && source.Gid == t.Gid);
+        bool sameOwner = SameOwner(source, t, compareOwner);
         bool sameMode = source.Kind == EntryKind.Symlink || source.Mode == t.Mode;
         if (sameOwner && sameMode) return Verdict.Equal;
         // Only a regular file has data worth sparing; anything else is cheaper to make anew.
-        return source.Kind == EntryKind.File && sameOwner && !AddsSpecialBits(source.Mode, t.Mode) ? Verdict.MetadataDiffers : Verdict.Differs;
+        return source.Kind == EntryKind.File && MayFixInPlace(source, t, compareOwner) ? Verdict.MetadataDiffers : Verdict.Differs;
     }
 
-    /// <summary>setuid and setgid.</summary>
-    public const uint SpecialBits = 0xC00;
+    /// <summary>
+    /// Whether the target's metadata may be set to the source's in place, its data kept: only if it has
+    /// the source's owner and group already (when owners count) and would gain no setuid or setgid bit.
+    /// The one rule for the scan's verdict, --checksum's, and the fix itself.
+    /// </summary>
+    public static bool MayFixInPlace(in FileStat source, in FileStat target, bool compareOwner) =>
+        SameOwner(source, target, compareOwner) && (source.Mode & ~target.Mode & SpecialBits) == 0;
 
-    /// <summary>Whether giving the target the source's mode would set a setuid or setgid bit it lacks.</summary>
-    public static bool AddsSpecialBits(uint sourceMode, uint targetMode) => (sourceMode & ~targetMode & SpecialBits) != 0;
+    private static bool SameOwner(in FileStat source, in FileStat target, bool compareOwner) =>
+        !compareOwner || (source.Uid == target.Uid && source.Gid == target.Gid);
+
+    /// <summary>setuid and setgid.</summary>
+    private const uint SpecialBits = 0xC00;
 }

@@ -439,7 +439,7 @@ public sealed class FileCopier
                 if (t.Kind != EntryKind.File || (scanned is { } id && t.Id != id))
                     throw new EntryReplacedException("the target entry was replaced since the scan compared it");
                 var st = Sys.Fstat(src);
-                if ((Sys.IsRoot && (t.Uid != st.Uid || t.Gid != st.Gid)) || Equality.AddsSpecialBits(st.Mode, t.Mode))
+                if (!Equality.MayFixInPlace(st, t, compareOwner: Sys.IsRoot))
                     throw new EntryReplacedException("the target entry's owner or mode changed since the scan compared it");
                 ApplyMetadata(src, dst, st, warnings); // --checksum may find equal content with other times
             }

@@ -127,8 +127,7 @@ public sealed class CopyPlanner(FileCopier copier) : IScanPlanner
     /// </summary>
     private static Verdict ChecksumVerdict(ScanState scan, ReadOnlySpan<byte> name, in FileStat s, in FileStat t)
     {
-        bool sameOwner = !Sys.IsRoot || (s.Uid == t.Uid && s.Gid == t.Gid);
-        if (!sameOwner || Equality.AddsSpecialBits(s.Mode, t.Mode)) return Verdict.Differs;
+        if (!Equality.MayFixInPlace(s, t, compareOwner: Sys.IsRoot)) return Verdict.Differs;
         try
         {
             if (!ContentComparer.Same(scan.Source, scan.Target, name)) return Verdict.Differs;
