@@ -24,6 +24,9 @@ public sealed class MembershipWatcher : ReceiveActor, IWithTimers
     /// <summary>How many checks in a row have seen a live node of another cluster: one may be a node still joining.</summary>
     private int _foreignSeen;
 
+    /// <summary>Whether the gate is closed because of a foreign node (not because the ledger was down when this node came up).</summary>
+    private bool _foreignClosed;
+
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>How often the ledger's live nodes are compared with the members.</summary>
@@ -94,18 +97,19 @@ public sealed class MembershipWatcher : ReceiveActor, IWithTimers
     /// </summary>
     private void SelfUp()
     {
+        Timers.StartPeriodicTimer("check-ledger", CheckLedger.Instance, CheckEvery);
         var foreign = ForeignLiveNodes();
-        if (foreign is null) return; // the ledger is down: the gate stays as it is, the next check tries again
+        if (foreign is null) return; // the ledger is down: the gate stays closed, and the next check opens it
         if (foreign.Count > 0 && _cluster.State.Members.Count == 1)
         {
             string why = $"this node formed a cluster of its own, but the ledger serves another that is running ({string.Join(", ", foreign.Take(3))}): give it --seeds of that cluster (every node the same list)";
             _log.Error(why);
             _gate.Close(why);
+            Timers.Cancel("check-ledger"); // it stops; nothing opens the gate again
             CoordinatedShutdown.Get(Context.System).Run(new LedgerOfAnotherCluster(why));
             return;
         }
         _gate.Open();
-        Timers.StartPeriodicTimer("check-ledger", CheckLedger.Instance, CheckEvery);
     }
 
     /// <summary>Closes the gate while a live node of another cluster shows in the ledger for long; opens it when it is gone.</summary>
@@ -117,13 +121,16 @@ public sealed class MembershipWatcher : ReceiveActor, IWithTimers
         _foreignSeen = foreign.Count == 0 ? 0 : _foreignSeen + 1;
         if (_foreignSeen >= ForeignChecks && _gate.ClosedBecause is null)
         {
+            _foreignClosed = true;
             string why = $"the ledger shows live nodes that are no members of this cluster ({string.Join(", ", foreign.Take(3))}): two clusters on one ledger; every node must have the same --seeds";
             _log.Error(why);
             _gate.Close(why);
         }
         else if (_foreignSeen == 0 && _gate.ClosedBecause is not null)
         {
-            _log.Info("the ledger shows no node of another cluster any more");
+            // Closed by a foreign node now gone, or never opened: the ledger could not be read when this node came up.
+            if (_foreignClosed) _log.Info("the ledger shows no node of another cluster any more");
+            _foreignClosed = false;
             _gate.Open();
         }
     }

@@ -179,8 +179,8 @@ public sealed class ClusterSecurityTests : IDisposable
         using var cluster = new TestCluster(_tmp, 2);
         cluster.StartAll();
         int port = TestCluster.FreePorts(1)[0];
-        var alone = Tools.Run(TestCluster.NodePath, ["--ledger", cluster.Database.Uri, "--bind", $"127.0.0.1:{port}", "--seeds", $"127.0.0.1:{port}",
-            "--tls", cluster.TlsDir, "--config", _tmp["node-any-path.conf"]], TimeSpan.FromMinutes(2));
+        var alone = Tools.Run("timeout", ["-s", "TERM", "60", TestCluster.NodePath, "--ledger", cluster.Database.Uri, "--bind", $"127.0.0.1:{port}", "--seeds", $"127.0.0.1:{port}",
+            "--tls", cluster.TlsDir, "--config", _tmp["node-any-path.conf"]], TimeSpan.FromMinutes(2)); // its output is kept if it does not stop
         Assert.True(alone.ExitCode == 2, $"exit {alone.ExitCode}: {alone.Stderr}");
         Assert.Single(alone.Stderr.Split('\n'), l => l.StartsWith("Pdm.Node: this node formed a cluster of its own"));
         Assert.DoesNotContain("claiming work", alone.Stderr);
