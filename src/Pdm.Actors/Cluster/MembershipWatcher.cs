@@ -27,6 +27,12 @@ public sealed class MembershipWatcher : ReceiveActor, IWithTimers
     /// <summary>Whether the gate is closed because of a foreign node (not because the ledger was down when this node came up).</summary>
     private bool _foreignClosed;
 
+    /// <summary>Whether this node has been in a cluster with another member: then it did not form one of its own.</summary>
+    private bool _hadPeers;
+
+    /// <summary>Members this node saw removed: their rows in the ledger may look live for a while.</summary>
+    private readonly HashSet<string> _gone = new(StringComparer.Ordinal);
+
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>How often the ledger's live nodes are compared with the members.</summary>
@@ -55,6 +61,7 @@ public sealed class MembershipWatcher : ReceiveActor, IWithTimers
         {
             _log.Info("member {0} is up", e.Member.Address);
             if (e.Member.UniqueAddress.Equals(_cluster.SelfUniqueAddress)) SelfUp();
+            else _hadPeers = true;
         });
         Receive<ClusterEvent.MemberJoined>(e => _log.Info("member {0} joined", e.Member.Address));
         Receive<ClusterEvent.MemberLeft>(e =>
@@ -72,6 +79,7 @@ public sealed class MembershipWatcher : ReceiveActor, IWithTimers
         });
         Receive<ClusterEvent.MemberRemoved>(e =>
         {
+            _gone.Add(ClusterSettings.MemberKey(e.Member.UniqueAddress)); // its row in the ledger is no other cluster's
             // A node that is itself leaving (or gone) hears every other member "removed" as its view of
             // the cluster empties: those members are alive, and their work is theirs.
             if (e.Member.UniqueAddress.Equals(_cluster.SelfUniqueAddress) || _cluster.IsTerminated
@@ -102,14 +110,21 @@ public sealed class MembershipWatcher : ReceiveActor, IWithTimers
         if (foreign is null) return; // the ledger is down: the gate stays closed, and the next check opens it
         if (foreign.Count > 0 && _cluster.State.Members.Count == 1)
         {
-            string why = $"this node formed a cluster of its own, but the ledger serves another that is running ({string.Join(", ", foreign.Take(3))}): give it --seeds of that cluster (every node the same list)";
-            _log.Error(why);
-            _gate.Close(why);
-            Timers.Cancel("check-ledger"); // it stops; nothing opens the gate again
-            CoordinatedShutdown.Get(Context.System).Run(new LedgerOfAnotherCluster(why));
+            StopAsAClusterOfItsOwn(foreign);
             return;
         }
+        if (_cluster.State.Members.Count > 1) _hadPeers = true;
         _gate.Open();
+    }
+
+    /// <summary>The only member, beside live nodes of the ledger's cluster: it formed a second cluster, and stops.</summary>
+    private void StopAsAClusterOfItsOwn(List<string> foreign)
+    {
+        string why = $"this node formed a cluster of its own, but the ledger serves another that is running ({string.Join(", ", foreign.Take(3))}): give it --seeds of that cluster (every node the same list)";
+        _log.Error(why);
+        _gate.Close(why);
+        Timers.Cancel("check-ledger"); // it stops; nothing opens the gate again
+        CoordinatedShutdown.Get(Context.System).Run(new LedgerOfAnotherCluster(why));
     }
 
     /// <summary>Closes the gate while a live node of another cluster shows in the ledger for long; opens it when it is gone.</summary>
@@ -118,6 +133,13 @@ public sealed class MembershipWatcher : ReceiveActor, IWithTimers
         if (_cluster.SelfMember.Status != MemberStatus.Up) return;
         var foreign = ForeignLiveNodes();
         if (foreign is null) return;
+        // Their registration may reach the ledger after this node's first look: a lone member that never had
+        // another is as clear later (a survivor of a cluster whose other nodes died is not one).
+        if (foreign.Count > 0 && !_hadPeers && _cluster.State.Members.Count == 1)
+        {
+            StopAsAClusterOfItsOwn(foreign);
+            return;
+        }
         _foreignSeen = foreign.Count == 0 ? 0 : _foreignSeen + 1;
         if (_foreignSeen >= ForeignChecks && _gate.ClosedBecause is null)
         {
@@ -153,7 +175,7 @@ public sealed class MembershipWatcher : ReceiveActor, IWithTimers
         foreach (var n in nodes)
         {
             // The key is ADDRESS#UID (ClusterSettings.MemberKey).
-            if (n.Address is not { } key || n.HeartbeatAt < since || keys.Contains(key)) continue;
+            if (n.Address is not { } key || n.HeartbeatAt < since || keys.Contains(key) || _gone.Contains(key)) continue;
             int hash = key.LastIndexOf('#');
             if (hash <= 0) continue;
             string address = key[..hash];
